@@ -1,0 +1,1 @@
+"""The claims of each lesson, and the pytest plugin that grades them."""

@@ -1,0 +1,62 @@
+"""Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise."""
+
+import pytest
+import torch
+
+from lessons._oracles import two_slope_fit
+
+LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
+NOISE_VARIANCE = 0.3**2
+
+
+@pytest.fixture(scope="module")
+def data(lesson):
+    return lesson.make_data()
+
+
+@pytest.fixture(scope="module")
+def wide_fit(lesson, data, device):
+    X, y = data
+    return lesson.fit(lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+
+
+@pytest.mark.claim(points=1)
+def test_mooyaho_is_almost_a_step(lesson):
+    """sigmoid(200x) is 0.5 at 0 and within 1e-4 of 0 / 1 once |x| >= 0.05: a step at 0."""
+    x = torch.tensor([-1.0, -0.05, 0.0, 0.05, 1.0])
+    out = lesson.mooyaho(x)
+    assert out[2] == 0.5
+    assert bool((out[:2] < 1e-4).all()) and bool((out[3:] > 1 - 1e-4).all())
+
+
+@pytest.mark.claim(points=1)
+def test_mooyaho_layer_applies_the_function(lesson):
+    """The MOOYAHO layer computes mooyaho element-wise, so it can sit in nn.Sequential."""
+    x = torch.linspace(-10, 10, 100)
+    assert isinstance(lesson.MOOYAHO(), torch.nn.Module)
+    assert torch.equal(lesson.MOOYAHO()(x), lesson.mooyaho(x))
+
+
+@pytest.mark.claim(points=2)
+def test_wide_net_fits_below_the_noise_variance(wide_fit):
+    """After 5000 epochs the 500-node net's training MSE is below the noise variance 0.09: it has
+    started to fit the noise itself (the lecture's "wide nets often overfit")."""
+    assert wide_fit.final_loss < NOISE_VARIANCE
+
+
+@pytest.mark.claim(points=1)
+def test_wide_net_beats_every_bias_free_relu_net(wide_fit, data):
+    """Its loss is below the two-slope floor, the best any bias-free ReLU net can reach here."""
+    _, _, floor = two_slope_fit(*data)
+    assert wide_fit.final_loss < floor
+
+
+@pytest.mark.claim(points=1)
+def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
+    """Unlike one ReLU node it serves both sides: the MSE on x < 0 and on x > 0 are each below
+    the noise variance 0.09."""
+    X, y = data
+    left = (X < 0).flatten()
+    residual = (wide_fit.yhat - y).flatten() ** 2
+    assert float(residual[left].mean()) < NOISE_VARIANCE
+    assert float(residual[~left].mean()) < NOISE_VARIANCE

@@ -1,0 +1,79 @@
+"""Claims of Example 1: a linear node trained by SGD is least squares, whichever way it is drawn."""
+
+import pytest
+import torch
+
+from lessons._oracles import least_squares, with_intercept
+
+LR, EPOCHS = 0.1, 1000
+# SGD has converged when it agrees with the closed form to float32 round-off of ~1e-6, far below
+# the estimates' own sampling error (~0.1): 1e-3 leaves room for any device's summation order.
+WEIGHT_TOLERANCE = 1e-3
+STANDARD_ERRORS = 3  # a 3-sigma band holds for each weight with probability 0.997
+
+
+@pytest.fixture(scope="module")
+def data(lesson):
+    return lesson.make_data()
+
+
+@pytest.fixture(scope="module")
+def oracle(data):
+    x, y = data
+    return least_squares(with_intercept(x), y)
+
+
+@pytest.fixture(scope="module")
+def bias_fit(lesson, data, device):
+    x, y = data
+    return lesson.fit(lesson.build_model("bias"), x, y, lr=LR, epochs=EPOCHS, device=device)
+
+
+@pytest.fixture(scope="module")
+def design_fit(lesson, data, device):
+    x, y = data
+    X = lesson.design_matrix(x)
+    return lesson.fit(lesson.build_model("design"), X, y, lr=LR, epochs=EPOCHS, device=device)
+
+
+def _w0_w1(oracle) -> torch.Tensor:
+    w, _ = oracle  # with_intercept puts the intercept last
+    return torch.stack([w[1, 0], w[0, 0]]).float()
+
+
+@pytest.mark.claim(points=2)
+def test_bias_view_recovers_least_squares(lesson, bias_fit, oracle):
+    """x*w + b trained by SGD (lr 0.1, 1000 epochs) lands on the closed-form least-squares (w0, w1)."""
+    error = (lesson.weights(bias_fit.model) - _w0_w1(oracle)).abs().max()
+    assert error < WEIGHT_TOLERANCE
+
+
+@pytest.mark.claim(points=2)
+def test_design_matrix_view_recovers_least_squares(lesson, design_fit, oracle):
+    """[1, x] @ W without bias, trained the same way, lands on the same least-squares (w0, w1)."""
+    error = (lesson.weights(design_fit.model) - _w0_w1(oracle)).abs().max()
+    assert error < WEIGHT_TOLERANCE
+
+
+@pytest.mark.claim(points=1)
+def test_both_views_give_the_same_fit(bias_fit, design_fit):
+    """The two networks are the same model: their fitted lines agree at every point (to 1e-3)."""
+    assert (bias_fit.yhat - design_fit.yhat).abs().max() < WEIGHT_TOLERANCE
+
+
+@pytest.mark.claim(points=1)
+def test_training_loss_reaches_the_least_squares_minimum(bias_fit, oracle):
+    """The final training MSE equals the least-squares MSE (relative gap < 1e-4): nothing is left
+    to learn for a straight line."""
+    _, floor = oracle
+    assert abs(bias_fit.final_loss - floor) < 1e-4 * floor
+
+
+@pytest.mark.claim(points=1)
+def test_estimates_are_near_the_true_weights(lesson, bias_fit, data):
+    """Each estimate is within 3 standard errors of the true (w0, w1) = (2.5, 4) (noise sd 1)."""
+    x, _ = data
+    A = torch.cat([torch.ones_like(x), x], dim=1).double()
+    standard_errors = torch.linalg.inv(A.T @ A).diagonal().sqrt().float()  # sigma = 1 is known
+    error = (lesson.weights(bias_fit.model) - torch.tensor(lesson.TRUE_W)).abs()
+    assert (error < STANDARD_ERRORS * standard_errors).all()

@@ -1,0 +1,57 @@
+"""Claims of "it can fit anything": the 500-node net memorises pure noise."""
+
+import pytest
+import torch
+
+from lessons._oracles import least_squares, mse, with_intercept
+
+LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
+
+
+@pytest.fixture(scope="module")
+def data(lesson):
+    return lesson.make_data()
+
+
+@pytest.fixture(scope="module")
+def noise_fit(lesson, data, device):
+    X, y = data
+    return lesson.fit(lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+
+
+@pytest.fixture(scope="module")
+def zero_loss(data):
+    """The MSE of predicting 0 everywhere: the best honest answer, since y does not depend on x."""
+    _, y = data
+    return mse(torch.zeros_like(y), y)
+
+
+@pytest.mark.claim(points=1)
+def test_targets_are_noise_around_zero(data):
+    """y is 100 standard-normal draws: mean within 3 standard errors (0.3) of 0, variance in (0.6, 1.5)."""
+    _, y = data
+    assert y.shape == (100, 1)
+    assert abs(float(y.mean())) < 0.3 and 0.6 < float(y.var()) < 1.5
+
+
+@pytest.mark.claim(points=2)
+def test_net_fits_noise_below_the_zero_predictor(noise_fit, zero_loss):
+    """The net's training MSE ends below the zero predictor's MSE, by more than 20%: it is fitting
+    values that carry no pattern."""
+    assert noise_fit.final_loss < 0.8 * zero_loss
+
+
+@pytest.mark.claim(points=1)
+def test_net_beats_the_best_straight_line_on_noise(noise_fit, data):
+    """It also ends below the best straight line (least squares): its fit is no simple trend."""
+    X, y = data
+    _, line_loss = least_squares(with_intercept(X), y)
+    assert noise_fit.final_loss < 0.8 * line_loss
+
+
+@pytest.mark.claim(points=1)
+def test_predictions_follow_the_noise(noise_fit, data):
+    """Its predictions correlate with the noisy targets (r > 0.5), although no x predicts them."""
+    _, y = data
+    r = torch.corrcoef(torch.cat([noise_fit.yhat.T, y.T]))[0, 1]
+    assert r > 0.5

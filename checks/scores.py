@@ -1,0 +1,82 @@
+"""Score arithmetic and the score table: pure functions over claim outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one claim ended: ``passed``, ``failed`` or ``skipped``, and why (one line)."""
+
+    lesson: str
+    name: str
+    points: float
+    outcome: str
+    reason: str = ""
+    description: str = ""
+    visibility: str = "visible"
+
+    @property
+    def earned(self) -> float:
+        return self.points if self.outcome == "passed" else 0.0
+
+
+@dataclass(frozen=True)
+class LessonScore:
+    lesson: str
+    passed: int
+    graded: int
+    skipped: int
+    earned: float
+    possible: float
+
+
+def lesson_scores(outcomes: Iterable[Outcome], order: Iterable[str] = ()) -> list[LessonScore]:
+    """Per lesson: claims passed / graded and points earned / possible; skipped claims count for
+    neither (a device that is absent is not the student's fault). Lessons in ``order`` come first.
+    """
+    by_lesson: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_lesson.setdefault(outcome.lesson, []).append(outcome)
+    rank = {name: i for i, name in enumerate(order)}
+    names = sorted(by_lesson, key=lambda name: (rank.get(name, len(rank)), name))
+    scores = []
+    for name in names:
+        graded = [o for o in by_lesson[name] if o.outcome != "skipped"]
+        scores.append(
+            LessonScore(
+                lesson=name,
+                passed=sum(o.outcome == "passed" for o in graded),
+                graded=len(graded),
+                skipped=len(by_lesson[name]) - len(graded),
+                earned=sum(o.earned for o in graded),
+                possible=sum(o.points for o in graded),
+            )
+        )
+    return scores
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def score_table(scores: list[LessonScore]) -> list[str]:
+    """The per-lesson table and the total, as lines of text."""
+    width = max([len("total"), *(len(s.lesson) for s in scores)])
+    lines = [f"{'lesson':<{width}}  {'claims':>9}  {'points':>11}"]
+    for s in scores:
+        skipped = f"  ({s.skipped} skipped)" if s.skipped else ""
+        lines.append(
+            f"{s.lesson:<{width}}  {f'{s.passed}/{s.graded}':>9}  "
+            f"{f'{_num(s.earned)}/{_num(s.possible)}':>11}{skipped}"
+        )
+    passed = sum(s.passed for s in scores)
+    graded = sum(s.graded for s in scores)
+    earned = sum(s.earned for s in scores)
+    possible = sum(s.possible for s in scores)
+    lines.append(
+        f"{'total':<{width}}  {f'{passed}/{graded}':>9}  {f'{_num(earned)}/{_num(possible)}':>11}"
+    )
+    return lines

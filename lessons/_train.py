@@ -1,0 +1,78 @@
+"""The lecture's training loop (steps 1-4), shared by every lesson.
+
+Students read this code: it is the lecture's loop, written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What one training run leaves behind.
+
+    ``losses[k]`` is the loss of epoch ``k`` exactly as the lecture's step 2 computes it (before
+    that epoch's update). ``yhat`` is the last epoch's forward output, the lecture's ``yhat.data``.
+    Both live on the CPU so that claims read alike on every device.
+    """
+
+    model: torch.nn.Module
+    losses: torch.Tensor
+    yhat: torch.Tensor
+    lr: float
+    epochs: int
+    device: str
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    @property
+    def first_nonfinite_epoch(self) -> int | None:
+        """The first epoch whose loss is inf or NaN, or None when training stayed finite."""
+        bad = (~torch.isfinite(self.losses)).nonzero()
+        return int(bad[0]) if len(bad) else None
+
+
+def fit(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    lr: float,
+    epochs: int,
+    device: str | torch.device = "cpu",
+) -> FitResult:
+    """Train ``model`` on ``(X, y)`` with full-batch SGD on the MSE loss, as the lecture does.
+
+    The model is moved to ``device`` and trained in place. The data is moved too, so the same
+    CPU-drawn data gives every device the same problem.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    model = model.to(device)
+    X, y = X.to(device), y.to(device)
+    loss_fn = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    # Losses stay on the device until the end: reading each one would synchronise a GPU every epoch.
+    losses = []
+    for _ in range(epochs):
+        yhat = model(X)  # 1. forward
+        loss = loss_fn(yhat, y)  # 2. loss
+        loss.backward()  # 3. backward
+        optimizer.step()  # 4. update ...
+        optimizer.zero_grad()  # ... and clear the gradients for the next epoch
+        losses.append(loss.detach())
+    return FitResult(
+        model=model,
+        losses=torch.stack(losses).cpu(),
+        yhat=yhat.detach().cpu(),
+        lr=lr,
+        epochs=epochs,
+        device=str(device),
+    )

@@ -1,0 +1,45 @@
+"""Custom activation: 500 ``sigmoid(200x)`` nodes fit the kinked data, noise included.
+
+The lecture's ``mooyaho(x) = sigmoid(200x)`` is almost a step at 0, so each node is a step at
+-b/w and 500 of them make a staircase that can follow any curve. The net is the lecture's
+``Linear(1, 500) -> MOOYAHO -> Linear(500, 1)`` with biases, seed 1, SGD lr 0.001, 5000 epochs on
+the piecewise data. Claims: the activation is a step, and the training loss falls below the noise
+variance 0.09 and below the best any bias-free ReLU net can do: the net has started to fit the
+noise itself (the lecture's "wide nets often overfit").
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lessons._seeding import lecture_seed
+from lessons._train import fit
+from lessons.piecewise_linear import make_data
+
+__all__ = ["EPOCHS", "LR", "MOOYAHO", "WIDTH", "build_model", "fit", "make_data", "mooyaho"]
+
+WIDTH = 500
+LR = 0.001
+EPOCHS = 5000
+STEEPNESS = 200.0
+
+
+def mooyaho(input: torch.Tensor) -> torch.Tensor:
+    """The lecture's activation: a sigmoid so steep (×200) that it is almost a step at 0."""
+    return torch.sigmoid(STEEPNESS * input)
+
+
+class MOOYAHO(torch.nn.Module):
+    """``mooyaho`` as a layer, so it can sit in ``nn.Sequential`` like ``nn.ReLU``."""
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return mooyaho(input)
+
+
+def build_model(width: int = WIDTH, seed: int = 1) -> torch.nn.Sequential:
+    """The lecture's ``torch.manual_seed(seed)`` then ``Linear(1, width) -> MOOYAHO -> Linear(width, 1)``."""
+    with lecture_seed(seed):
+        layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=True)
+        activation1 = MOOYAHO()
+        layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=True)
+        return torch.nn.Sequential(layer1, activation1, layer2)

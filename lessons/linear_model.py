@@ -1,0 +1,55 @@
+"""Example 1: the linear model y = w0 + w1·x + ε, ε ~ N(0, 1), as a network.
+
+The lecture draws this model three ways: "1, x -> w0 + x*w1", "X -> X@W (bias=False)" with
+X = [1, x], and "x -> x*w (bias=True)". The last two are real networks (``view="design"`` and
+``view="bias"``). The lecture gives no numbers for this example, so the data is ours: seed 43052,
+100 sorted standard-normal x, w0 = 2.5, w1 = 4. Claims: SGD reaches the closed-form least-squares
+solution in both views, the two views give the same fit, and the estimates sit within a few
+standard errors of the true weights.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lessons._seeding import lecture_seed
+from lessons._train import fit
+
+__all__ = ["EPOCHS", "LR", "TRUE_W", "build_model", "design_matrix", "fit", "make_data", "weights"]
+
+SEED = 43052
+TRUE_W = (2.5, 4.0)  # (w0, w1)
+LR = 0.1
+EPOCHS = 1000
+
+
+def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(x, y)``, both ``(n, 1)`` float32: sorted x ~ N(0, 1), y = w0 + w1·x + N(0, 1)."""
+    generator = torch.Generator().manual_seed(seed)
+    x, _ = torch.randn(n, generator=generator).sort()
+    x = x.reshape(n, 1)
+    noise = torch.randn(n, 1, generator=generator)
+    w0, w1 = TRUE_W
+    return x, w0 + w1 * x + noise
+
+
+def design_matrix(x: torch.Tensor) -> torch.Tensor:
+    """The lecture's X = [1, x]: the intercept becomes an ordinary weight."""
+    return torch.cat([torch.ones_like(x), x], dim=1)
+
+
+def build_model(view: str = "bias", seed: int = 1) -> torch.nn.Linear:
+    """One linear node: ``"bias"`` is x*w + b (1 input), ``"design"`` is [1, x] @ W (no bias)."""
+    with lecture_seed(seed):
+        if view == "bias":
+            return torch.nn.Linear(in_features=1, out_features=1, bias=True)
+        if view == "design":
+            return torch.nn.Linear(in_features=2, out_features=1, bias=False)
+    raise ValueError(f"view must be 'bias' or 'design', got {view!r}")
+
+
+def weights(model: torch.nn.Linear) -> torch.Tensor:
+    """(w0, w1) of either view, so the two can be compared."""
+    if model.bias is not None:
+        return torch.stack([model.bias.detach()[0], model.weight.detach()[0, 0]]).cpu()
+    return model.weight.detach()[0].cpu()

@@ -1,0 +1,57 @@
+"""Example 3: a straight line underfits piecewise-linear data, however long it trains.
+
+The data: x = linspace(-1, 1, 100), y = x + 0.3·N(0, 1) left of 0 and 3.5·x + 0.3·N(0, 1) right
+of it. The lecture draws the noise with an unseeded ``np.random.normal``; we seed a NumPy
+generator (seed 43052) so every run sees the same points. The model is the lecture's
+``Linear(1, 1)``, SGD lr 0.1, 10000 epochs. Claims: the loss settles on the closed-form
+least-squares line's loss, which is the global minimum for any straight line and sits far above
+the noise variance 0.3² = 0.09: the model, not the training, is wrong (underfitting).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from lessons._seeding import lecture_seed
+from lessons._train import fit
+
+__all__ = [
+    "EPOCHS",
+    "LR",
+    "NOISE_SD",
+    "NOISE_VARIANCE",
+    "SLOPES",
+    "build_model",
+    "fit",
+    "make_data",
+]
+
+SEED = 43052
+SLOPES = (1.0, 3.5)  # left and right of the kink at x = 0
+NOISE_SD = 0.3
+NOISE_VARIANCE = NOISE_SD**2
+LR = 0.1
+EPOCHS = 10000
+
+
+def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(X, y)``, both (n, 1) float32, drawn like the lecture's ``_f`` but seeded.
+
+    The lecture computes in float64 lists and converts with ``torch.tensor``, which gives float32;
+    the noise is drawn point by point from left to right, as its ``map(_f, _x)`` does.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.linspace(-1, 1, n)
+    noise = rng.normal(size=n) * NOISE_SD
+    y = np.where(x < 0, x * SLOPES[0], x * SLOPES[1]) + noise
+    return (
+        torch.tensor(x.tolist()).reshape(n, 1),
+        torch.tensor(y.tolist()).reshape(n, 1),
+    )
+
+
+def build_model(seed: int = 1) -> torch.nn.Linear:
+    """The lecture's straight line ``Linear(1, 1)`` (the lecture does not seed it; we do)."""
+    with lecture_seed(seed):
+        return torch.nn.Linear(in_features=1, out_features=1, bias=True)

@@ -1,0 +1,76 @@
+"""Example 3 continued: one ReLU node cannot fit the kinked data, two can, and a seed can trap two.
+
+The nets are the lecture's ``Linear(1, width, bias=False) -> ReLU -> Linear(width, 1, bias=False)``
+on the piecewise data, SGD lr 0.1. Every such net computes a*min(x, 0) + b*max(x, 0): two lines
+through the origin, so the best two-slope fit (closed form) is the floor any of them can reach.
+
+- ``net2`` (1 node, seed 1, 1000 epochs) can cover only one side of 0: it stops at the best
+  one-sided fit, far above the noise variance.
+- ``net3`` (2 nodes, seed 1, 1000 epochs) puts one node on each side and reaches the two-slope floor.
+  Its output is the lecture's decomposition u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2.
+- With seed 40352 (10000 epochs) ``net3`` gets stuck. Both first-layer weights start positive, so
+  both nodes are zero for every x < 0; ReLU's gradient is zero there too, so the points left of 0
+  send no gradient to any weight. Both nodes fit the right side only, the net ends at the one-node
+  loss, and the gradient is zero: a stationary point that no number of epochs leaves, although a
+  much better fit exists (the lecture's "고약한 상황").
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lessons._seeding import lecture_seed
+from lessons._train import fit
+from lessons.piecewise_linear import make_data
+
+__all__ = [
+    "EPOCHS",
+    "LR",
+    "STUCK_EPOCHS",
+    "STUCK_SEED",
+    "build_model",
+    "decompose",
+    "effective_slopes",
+    "fit",
+    "make_data",
+]
+
+LR = 0.1
+EPOCHS = 1000
+STUCK_SEED = 40352
+STUCK_EPOCHS = 10000
+
+
+def build_model(width: int, seed: int = 1) -> torch.nn.Sequential:
+    """The lecture's ``torch.manual_seed(seed)`` then a bias-free 1 -> width -> 1 ReLU net."""
+    with lecture_seed(seed):
+        layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=False)
+        activation1 = torch.nn.ReLU()
+        layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=False)
+        return torch.nn.Sequential(layer1, activation1, layer2)
+
+
+def decompose(model: torch.nn.Sequential, X: torch.Tensor):
+    """The lecture's walk through the net: ``(u1, v1, yhat)`` with u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2.
+
+    W1 = layer1.weight.T and W2 = layer2.weight.T, as the lecture writes them.
+    """
+    layer1, activation1, layer2 = model
+    W1 = layer1.weight.detach().T
+    W2 = layer2.weight.detach().T
+    u1 = X.to(W1.device) @ W1
+    v1 = activation1(u1)
+    return u1, v1, v1 @ W2
+
+
+def effective_slopes(model: torch.nn.Sequential) -> tuple[float, float]:
+    """The net's line left and right of 0: it computes left*x for x < 0 and right*x for x > 0.
+
+    A node with w1 > 0 is on for x > 0 and adds w1*w2 to the right slope; one with w1 < 0 is on
+    for x < 0 and adds w1*w2 to the left slope.
+    """
+    w1 = model[0].weight.detach().flatten().cpu()
+    w2 = model[2].weight.detach().flatten().cpu()
+    left = float((w1 * w2)[w1 < 0].sum())
+    right = float((w1 * w2)[w1 > 0].sum())
+    return left, right
