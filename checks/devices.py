@@ -20,7 +20,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def unavailable_reason(device: str) -> str | None:
     """Why ``device`` cannot run here, or None when it can."""
     if device == "cuda":
-        if torch.version.cuda is None:
+        # A ROCm build runs AMD GPUs as device "cuda" too: it sets torch.version.hip, not .cuda.
+        if torch.version.cuda is None and torch.version.hip is None:
             return f"CUDA not available: this torch {torch.__version__} is a CPU-only build"
         if not torch.cuda.is_available():
             return "CUDA not available: torch has CUDA support but sees no GPU"

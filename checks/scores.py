@@ -64,7 +64,7 @@ def _num(x: float) -> str:
 
 def score_table(scores: list[LessonScore]) -> list[str]:
     """The per-lesson table and the total, as lines of text."""
-    width = max([len("total"), *(len(s.lesson) for s in scores)])
+    width = max([len("lesson"), len("total"), *(len(s.lesson) for s in scores)])
     lines = [f"{'lesson':<{width}}  {'claims':>9}  {'points':>11}"]
     for s in scores:
         skipped = f"  ({s.skipped} skipped)" if s.skipped else ""
