@@ -11,4 +11,5 @@ pytest_plugins = [
     "checks.threads",
     "checks.scoring",
     "checks.snapshots",
+    "checks.report",
 ]
