@@ -33,6 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _pictures(item: pytest.Item):
     """The figures and diagrams that ``item``'s snapshot fixtures compared, as plain dicts."""
     lesson = lesson_name(Path(item.path)) or "other"
+    position = item.session.items.index(item)  # collection order, the same in every xdist worker
     for value in getattr(item, "funcargs", {}).values():
         if not isinstance(value, SnapshotAssertion):
             continue
@@ -47,7 +48,7 @@ def _pictures(item: pytest.Item):
             data = result.asserted_data
             text = base64.b64encode(data).decode("ascii") if kind == "png" else str(data)
             name = item.name if len(results) == 1 else f"{item.name}.{index}"
-            yield {"lesson": lesson, "name": name, "kind": kind, "data": text}
+            yield {"lesson": lesson, "name": name, "kind": kind, "data": text, "position": position}
 
 
 def lesson_docs(config: pytest.Config, lessons) -> dict[str, str]:
@@ -69,7 +70,7 @@ class LessonReport:
     def __init__(self, config: pytest.Config, directory: Path) -> None:
         self.config = config
         self.path = directory / "index.html"
-        self.pictures: list[Picture] = []
+        self.pictures: list[tuple[int, Picture]] = []  # (collection position, picture)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -82,8 +83,9 @@ class LessonReport:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for picture in getattr(report, "lesson_pictures", ()):
-            self.pictures.append(Picture(**picture, outcome=report.outcome))
+        for fields in getattr(report, "lesson_pictures", ()):
+            picture = {key: value for key, value in fields.items() if key != "position"}
+            self.pictures.append((fields["position"], Picture(**picture, outcome=report.outcome)))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
@@ -91,9 +93,10 @@ class LessonReport:
             return  # a pytest-xdist worker: the controller writes the page
         scorer = self.config.stash.get(SCORER, None)
         outcomes = scorer.graded() if scorer is not None else []
-        lessons = {*(o.lesson for o in outcomes), *(p.lesson for p in self.pictures)}
+        pictures = [picture for _, picture in sorted(self.pictures, key=lambda pair: pair[0])]
+        lessons = {*(o.lesson for o in outcomes), *(p.lesson for p in pictures)}
         docs = lesson_docs(self.config, sorted(lessons))
-        html = page(outcomes, self.pictures, order=lesson_order(), docs=docs)
+        html = page(outcomes, pictures, order=lesson_order(), docs=docs)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(html, encoding="utf-8")
 

@@ -18,7 +18,7 @@ from lessons._diagrams import GraphvizNotInstalled, render
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 78rem; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 90rem; color: #222; }
 h1 { font-size: 1.6rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .3rem; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: .4rem .6rem; text-align: left; vertical-align: top; }
