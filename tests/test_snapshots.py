@@ -1,10 +1,12 @@
 """The figure snapshot extension: RMS comparison with a tolerance, result images on a failure."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+from checks import snapshots
 from checks.pixels import DEFAULT_TOLERANCE, compare_png, load_png, rms
 from checks.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
 from lessons._plots import data_and_fit, to_png
@@ -105,3 +107,15 @@ def test_diagrams_are_dot_text_snapshots():
     ext = DiagramSnapshotExtension()
     assert ext.file_extension == "dot"
     assert ext.serialize('digraph G { "X" -> "yhat" }') == 'digraph G { "X" -> "yhat" }'
+
+
+@pytest.mark.parametrize(
+    ("params", "skipped"), [({"device": "cuda"}, True), ({"device": "cpu"}, False), ({}, False)]
+)
+def test_figures_are_only_snapshotted_on_the_cpu(params, skipped):
+    request = SimpleNamespace(node=SimpleNamespace(callspec=SimpleNamespace(params=params)))
+    if skipped:
+        with pytest.raises(pytest.skip.Exception, match="snapshotted on the CPU, not on cuda"):
+            snapshots._cpu_only(request)
+    else:
+        snapshots._cpu_only(request)
