@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
@@ -60,3 +61,32 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     residual = (wide_fit.yhat - y).flatten() ** 2
     assert float(residual[left].mean()) < NOISE_VARIANCE
     assert float(residual[~left].mean()) < NOISE_VARIANCE
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+
+@pytest.mark.figure
+def test_figure_mooyaho(lesson, figure_snapshot):
+    assert figure_snapshot == lesson.plot_mooyaho()
+
+
+@pytest.mark.figure
+def test_figure_initial(lesson, data, figure_snapshot):
+    assert figure_snapshot == lesson.plot_initial(*data, lesson.build_model(WIDTH, seed=1))
+
+
+@pytest.mark.figure
+def test_figure_fit(lesson, data, wide_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_fit(*data, wide_fit)
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, wide_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_losses(wide_fit)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+def test_diagram(lesson, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(WIDTH), style)

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
 
 EPOCHS = 1000  # the lecture's epochs for Example 2
@@ -85,3 +86,35 @@ def test_rate_just_above_critical_diverges(lesson, data, eigenvalue, device):
     """At 105% of 2/λ_max the loss overflows within 1000 epochs (it grows ≈ 1.21× per epoch)."""
     fit = _train(lesson, data, (1 + MARGIN) * 2 / eigenvalue, device)
     assert not bool(torch.isfinite(fit.losses).all())
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5% and lr 0.1
+
+
+@pytest.fixture(scope="module")
+def sweep(lesson, data, eigenvalue, homework_fit, device):
+    """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate."""
+    critical = 2 / eigenvalue
+    rates = [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
+    fits = {lr: _train(lesson, data, lr, device) for lr in rates}
+    return {**fits, HOMEWORK_LR: homework_fit}
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, sweep, eigenvalue, figure_snapshot):
+    critical = 2 / eigenvalue
+    rates = [LECTURE_LR, (1 - MARGIN) * critical, (1 + MARGIN) * critical, HOMEWORK_LR]
+    assert figure_snapshot == lesson.plot_losses([sweep[lr] for lr in rates], critical)
+
+
+@pytest.mark.figure
+def test_figure_lr_sweep(lesson, sweep, eigenvalue, figure_snapshot):
+    assert figure_snapshot == lesson.plot_lr_sweep(list(sweep.values()), 2 / eigenvalue)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+def test_diagram(lesson, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
 
 LR, EPOCHS = 0.1, 1000
@@ -77,3 +78,23 @@ def test_estimates_are_near_the_true_weights(lesson, bias_fit, data):
     standard_errors = torch.linalg.inv(A.T @ A).diagonal().sqrt().float()  # sigma = 1 is known
     error = (lesson.weights(bias_fit.model) - torch.tensor(lesson.TRUE_W)).abs()
     assert (error < STANDARD_ERRORS * standard_errors).all()
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+
+@pytest.mark.figure
+def test_figure_fit(lesson, data, bias_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_fit(*data, bias_fit)
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, bias_fit, design_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_losses(bias_fit, design_fit)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("view", ["bias", "design"])
+def test_diagram(lesson, view, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(view), style)

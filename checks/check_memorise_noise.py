@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, mse, with_intercept
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
@@ -55,3 +56,27 @@ def test_predictions_follow_the_noise(noise_fit, data):
     _, y = data
     r = torch.corrcoef(torch.cat([noise_fit.yhat.T, y.T]))[0, 1]
     assert r > 0.5
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+
+@pytest.mark.figure
+def test_figure_data(lesson, data, figure_snapshot):
+    assert figure_snapshot == lesson.plot_data(*data)
+
+
+@pytest.mark.figure
+def test_figure_fit(lesson, data, noise_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_fit(*data, noise_fit)
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, data, noise_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_losses(noise_fit, data[1])
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+def test_diagram(lesson, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(WIDTH), style)

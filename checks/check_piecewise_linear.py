@@ -2,6 +2,7 @@
 
 import pytest
 
+from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 
 LR, EPOCHS = 0.1, 10000  # the lecture's settings
@@ -63,3 +64,27 @@ def test_a_kinked_model_would_fit_far_better(line_floor, data):
     X, y = data
     _, _, two_slope_loss = two_slope_fit(X, y)
     assert two_slope_loss < 0.5 * line_floor
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+
+@pytest.mark.figure
+def test_figure_data(lesson, data, figure_snapshot):
+    assert figure_snapshot == lesson.plot_data(*data)
+
+
+@pytest.mark.figure
+def test_figure_fit(lesson, data, line_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_fit(*data, line_fit)
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, line_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_losses(line_fit)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+def test_diagram(lesson, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
 
 LR, EPOCHS = 0.01, 1000  # the lecture's settings
@@ -81,3 +82,27 @@ def test_estimates_are_within_three_standard_errors_of_the_truth(poly_fit, data)
     assert (error < STANDARD_ERRORS * standard_errors).all(), (
         f"errors {error} vs SE {standard_errors}"
     )
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+
+@pytest.mark.figure
+def test_figure_data(lesson, data, figure_snapshot):
+    assert figure_snapshot == lesson.plot_data(*data)
+
+
+@pytest.mark.figure
+def test_figure_fit(lesson, data, poly_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_fit(*data, poly_fit)
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, poly_fit, figure_snapshot):
+    assert figure_snapshot == lesson.plot_losses(poly_fit)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+def test_diagram(lesson, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)

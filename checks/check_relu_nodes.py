@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
 
 LR = 0.1  # the lecture's rate for every ReLU net
@@ -101,3 +102,49 @@ def test_stuck_net_is_far_from_the_best_fit(stuck, data):
     """The trap is not the best this net could do: the two-slope floor is under half its loss."""
     _, _, floor = two_slope_fit(*data)
     assert floor < 0.5 * stuck.final_loss
+
+
+# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+
+FITS = {"one_node": 1, "two_nodes": 1, "stuck": STUCK_SEED}  # fit fixture -> the seed it used
+NETS = [(1, 1), (2, 1), (2, STUCK_SEED)]  # (width, seed) of the lecture's nets
+
+
+@pytest.mark.figure
+def test_figure_relu_vs_identity(lesson, figure_snapshot):
+    assert figure_snapshot == lesson.plot_relu_vs_identity()
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize(("width", "seed"), NETS)
+def test_figure_initial(lesson, data, width, seed, figure_snapshot):
+    model = lesson.build_model(width, seed=seed)
+    assert figure_snapshot == lesson.plot_initial(*data, model, seed=seed)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("fit", FITS)
+def test_figure_fit(lesson, data, fit, device, request, figure_snapshot):
+    result = request.getfixturevalue(fit)
+    assert figure_snapshot == lesson.plot_fit(*data, result, seed=FITS[fit])
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("fit", ["two_nodes", "stuck"])
+def test_figure_decomposition(lesson, data, fit, device, request, figure_snapshot):
+    model = request.getfixturevalue(fit).model
+    assert figure_snapshot == lesson.plot_decomposition(model, *data, seed=FITS[fit])
+
+
+@pytest.mark.figure
+def test_figure_losses(lesson, one_node, two_nodes, stuck, figure_snapshot):
+    runs = {"1 node, seed 1": one_node, "2 nodes, seed 1": two_nodes}
+    runs[f"2 nodes, seed {STUCK_SEED}"] = stuck
+    assert figure_snapshot == lesson.plot_losses(runs)
+
+
+@pytest.mark.figure
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("width", [1, 2])
+def test_diagram(lesson, width, style, diagram_snapshot):
+    assert diagram_snapshot == lesson.diagram(lesson.build_model(width), style)

@@ -98,10 +98,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
             continue
         lesson = lesson_name(path)
+        if mark is None and item.get_closest_marker("figure") is not None:
+            continue  # a figure snapshot (checks/snapshots.py): checked, not graded
         if mark is None:
             raise pytest.UsageError(
                 f"{item.nodeid}: every test in a checks module is a claim; "
-                "add @pytest.mark.claim(points=N)"
+                "add @pytest.mark.claim(points=N) (or @pytest.mark.figure for a figure snapshot)"
             )
         doc = first_paragraph(getattr(getattr(item, "obj", None), "__doc__", None))
         claim = Claim.from_mark(mark, lesson=lesson, name=item.name, description=doc)

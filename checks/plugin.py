@@ -10,4 +10,6 @@ pytest_plugins = [
     "checks.devices",
     "checks.threads",
     "checks.scoring",
+    "checks.snapshots",
+    "checks.report",
 ]

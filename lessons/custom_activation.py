@@ -11,12 +11,29 @@ noise itself (the lecture's "wide nets often overfit").
 from __future__ import annotations
 
 import torch
+from matplotlib.figure import Figure
 
+from lessons._diagrams import dot_source as diagram
+from lessons._plots import curves, data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
-from lessons._train import fit
-from lessons.piecewise_linear import make_data
+from lessons._train import FitResult, fit
+from lessons.piecewise_linear import NOISE_VARIANCE, make_data
 
-__all__ = ["EPOCHS", "LR", "MOOYAHO", "WIDTH", "build_model", "fit", "make_data", "mooyaho"]
+__all__ = [
+    "EPOCHS",
+    "LR",
+    "MOOYAHO",
+    "WIDTH",
+    "build_model",
+    "diagram",
+    "fit",
+    "make_data",
+    "mooyaho",
+    "plot_fit",
+    "plot_initial",
+    "plot_losses",
+    "plot_mooyaho",
+]
 
 WIDTH = 500
 LR = 0.001
@@ -43,3 +60,42 @@ def build_model(width: int = WIDTH, seed: int = 1) -> torch.nn.Sequential:
         activation1 = MOOYAHO()
         layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=True)
         return torch.nn.Sequential(layer1, activation1, layer2)
+
+
+def plot_mooyaho() -> Figure:
+    """The lecture's ``plt.plot(_x, mooyaho(_x))`` with ``_x = torch.linspace(-10, 10, 100)``."""
+    x = torch.linspace(-10, 10, 100)
+    return curves(
+        x,
+        {"mooyaho(x) = sigmoid(200x)": mooyaho(x)},
+        title="The custom activation on [-10, 10]: almost a step at 0",
+        xlabel="x",
+        ylabel="mooyaho(x)",
+    )
+
+
+def plot_initial(X: torch.Tensor, y: torch.Tensor, model: torch.nn.Sequential) -> Figure:
+    """The lecture's ``plt.plot(X, net4(X).data, '--')``: the untrained 500-node net."""
+    with torch.no_grad():
+        yhat = model(X)
+    width = model[0].out_features
+    return data_and_fit(
+        X, y, {"net(X) before training": yhat}, title=f"{width} MOOYAHO nodes before training"
+    )
+
+
+def plot_fit(X: torch.Tensor, y: torch.Tensor, result: FitResult) -> Figure:
+    """The lecture's result: the staircase of 500 steps follows the data, noise included."""
+    width = result.model[0].out_features
+    label = mse_label(f"after {result.epochs} epochs", result.final_loss)
+    title = f"{width} MOOYAHO nodes, lr {result.lr}: the fit follows the noise"
+    return data_and_fit(X, y, {label: result.yhat}, title=title)
+
+
+def plot_losses(result: FitResult) -> Figure:
+    """The training loss per epoch, ending below the noise variance."""
+    return loss_curve(
+        {f"lr {result.lr}": result.losses},
+        title="500 MOOYAHO nodes: training loss drops below the noise variance",
+        references={"noise variance 0.3²": NOISE_VARIANCE},
+    )

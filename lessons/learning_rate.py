@@ -14,21 +14,28 @@ grows by (lr·λ - 1)² per epoch, and rates just below 2/λ converge while rate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
+from matplotlib.figure import Figure
 
 from lessons._oracles import mse_hessian
+from lessons._plots import loss_curve, new_figure, styled
 from lessons._train import FitResult, fit
-from lessons.polynomial_regression import EPOCHS, build_model, make_data
+from lessons.polynomial_regression import EPOCHS, build_model, diagram, make_data
 
 __all__ = [
     "DIVERGING_LR",
     "EPOCHS",
     "build_model",
     "critical_learning_rate",
+    "diagram",
     "divergence_epoch",
     "fit",
     "largest_hessian_eigenvalue",
     "make_data",
+    "plot_losses",
+    "plot_lr_sweep",
 ]
 
 DIVERGING_LR = 0.1  # the homework's rate, ten times the lecture's 0.01
@@ -64,3 +71,66 @@ def critical_learning_rate(X: torch.Tensor) -> float:
     # BEGIN SOLUTION
     return 2.0 / largest_hessian_eigenvalue(X)
     # END SOLUTION
+
+
+def plot_losses(results: Sequence[FitResult], critical_lr: float | None = None) -> Figure:
+    """The training loss of each rate on a log axis; a dotted line where a loss stops being finite.
+
+    With ``critical_lr`` (2/λ_max) each label also says the rate as a multiple of it.
+    """
+
+    def label(lr: float) -> str:
+        return f"lr {lr:.3g}" + (f" = {lr / critical_lr:.2f} × 2/λ_max" if critical_lr else "")
+
+    return loss_curve(
+        {label(result.lr): result.losses for result in results},
+        title="Homework: Example 2 with lr 0.1 diverges",
+        log=True,
+    )
+
+
+@styled
+def plot_lr_sweep(results: Sequence[FitResult], critical_lr: float) -> Figure:
+    """The loss after training against the learning rate, with 2/λ_max marked.
+
+    Runs whose loss became inf or NaN are crosses at the top, labelled with that epoch.
+    """
+    figure, ax = new_figure()
+    results = sorted(results, key=lambda result: result.lr)
+    finite = [r for r in results if r.first_nonfinite_epoch is None]
+    diverged = [r for r in results if r.first_nonfinite_epoch is not None]
+    losses = [r.final_loss for r in finite]
+    ax.plot([r.lr for r in finite], losses, "o-", label="final loss (finite)")
+    top = ax.get_xaxis_transform()  # x in data units, y as a fraction of the axes' height
+    ax.plot(
+        [r.lr for r in diverged],
+        [0.95] * len(diverged),
+        "x",
+        color="C3",
+        markersize=8,
+        transform=top,
+        label="loss became inf / NaN",
+    )
+    for r in diverged:
+        ax.annotate(
+            f"at epoch {r.first_nonfinite_epoch}",
+            (r.lr, 0.95),
+            xycoords=top,
+            xytext=(0, -8),
+            textcoords="offset points",
+            rotation=90,
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+    ax.axvline(critical_lr, color="grey", linestyle="--", label=f"2/λ_max = {critical_lr:.4f}")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        ylim=(min(losses) / 3, max(losses) * 30) if losses else None,
+        xlabel="learning rate",
+        ylabel=f"training loss after {results[0].epochs} epochs",
+        title="Example 2: SGD converges below 2/λ_max and diverges above it",
+    )
+    ax.legend(loc="lower left")
+    return figure

@@ -11,11 +11,26 @@ standard errors of the true weights.
 from __future__ import annotations
 
 import torch
+from matplotlib.figure import Figure
 
+from lessons._diagrams import dot_source
+from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
-from lessons._train import fit
+from lessons._train import FitResult, fit
 
-__all__ = ["EPOCHS", "LR", "TRUE_W", "build_model", "design_matrix", "fit", "make_data", "weights"]
+__all__ = [
+    "EPOCHS",
+    "LR",
+    "TRUE_W",
+    "build_model",
+    "design_matrix",
+    "diagram",
+    "fit",
+    "make_data",
+    "plot_fit",
+    "plot_losses",
+    "weights",
+]
 
 SEED = 43052
 TRUE_W = (2.5, 4.0)  # (w0, w1)
@@ -53,3 +68,30 @@ def weights(model: torch.nn.Linear) -> torch.Tensor:
     if model.bias is not None:
         return torch.stack([model.bias.detach()[0], model.weight.detach()[0, 0]]).cpu()
     return model.weight.detach()[0].cpu()
+
+
+def plot_fit(x: torch.Tensor, y: torch.Tensor, result: FitResult) -> Figure:
+    """The data, the fitted line (dashed, as the lecture draws fits) and the true line."""
+    w0, w1 = TRUE_W
+    return data_and_fit(
+        x,
+        y,
+        {
+            mse_label("fitted line", result.final_loss): result.yhat,
+            f"true line {w0} + {w1}x": w0 + w1 * x,
+        },
+        title=f"Example 1: y = w0 + w1·x + ε and the SGD fit (lr {result.lr}, {result.epochs} epochs)",
+    )
+
+
+def plot_losses(bias_fit: FitResult, design_fit: FitResult) -> Figure:
+    """The training loss of both networks: the same model, so the same curve."""
+    return loss_curve(
+        {"x*w + b (bias=True)": bias_fit.losses, "[1, x] @ W (bias=False)": design_fit.losses},
+        title="Example 1: training loss of the two views",
+    )
+
+
+def diagram(model: torch.nn.Linear, style: str = "compact") -> str:
+    """The lecture's diagram of either view (DOT source); the design view's inputs are 1 and x."""
+    return dot_source(model, style, inputs=("1", "x") if model.in_features == 2 else ("x",))

@@ -9,12 +9,25 @@ below the best straight line: it has learnt the noise, not a pattern.
 from __future__ import annotations
 
 import torch
+from matplotlib.figure import Figure
 
+from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
-from lessons._train import fit
-from lessons.custom_activation import EPOCHS, LR, build_model
+from lessons._train import FitResult, fit
+from lessons.custom_activation import EPOCHS, LR, build_model, diagram
 
-__all__ = ["EPOCHS", "LR", "SEED", "build_model", "fit", "make_data"]
+__all__ = [
+    "EPOCHS",
+    "LR",
+    "SEED",
+    "build_model",
+    "diagram",
+    "fit",
+    "make_data",
+    "plot_data",
+    "plot_fit",
+    "plot_losses",
+]
 
 SEED = 43052
 
@@ -24,3 +37,24 @@ def make_data(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     with lecture_seed(seed):
         X = torch.linspace(-1, 1, 100).reshape(100, 1)
         return X, torch.randn(100, 1)
+
+
+def plot_data(X: torch.Tensor, y: torch.Tensor) -> Figure:
+    """The lecture's ``plt.plot(__X, __y, '.')``: targets with no relation to x."""
+    return data_and_fit(X, y, {}, title=f"Pure noise: y ~ N(0, 1) whatever x is (seed {SEED})")
+
+
+def plot_fit(X: torch.Tensor, y: torch.Tensor, result: FitResult) -> Figure:
+    """The lecture's result: the net's ``yhat`` chases the noise."""
+    width = result.model[0].out_features
+    label = mse_label(f"{width} nodes after {result.epochs} epochs", result.final_loss)
+    return data_and_fit(X, y, {label: result.yhat}, title="The wide net memorises the noise")
+
+
+def plot_losses(result: FitResult, y: torch.Tensor) -> Figure:
+    """The training loss per epoch against the zero predictor's loss, mean y²."""
+    return loss_curve(
+        {f"lr {result.lr}": result.losses},
+        title="Fitting noise: the loss goes below the best honest prediction",
+        references={"zero predictor (mean y²)": float((y.double() ** 2).mean())},
+    )

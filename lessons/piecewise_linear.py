@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
+from lessons._diagrams import dot_source
+from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
-from lessons._train import fit
+from lessons._train import FitResult, fit
 
 __all__ = [
     "EPOCHS",
@@ -23,8 +26,12 @@ __all__ = [
     "NOISE_VARIANCE",
     "SLOPES",
     "build_model",
+    "diagram",
     "fit",
     "make_data",
+    "plot_data",
+    "plot_fit",
+    "plot_losses",
 ]
 
 SEED = 43052
@@ -55,3 +62,38 @@ def build_model(seed: int = 1) -> torch.nn.Linear:
     """The lecture's straight line ``Linear(1, 1)`` (the lecture does not seed it; we do)."""
     with lecture_seed(seed):
         return torch.nn.Linear(in_features=1, out_features=1, bias=True)
+
+
+def plot_data(X: torch.Tensor, y: torch.Tensor) -> Figure:
+    """The lecture's ``plt.plot(_x, _y, '.')``, with the two true slopes dashed."""
+    truth = torch.where(X < 0, X * SLOPES[0], X * SLOPES[1])
+    return data_and_fit(
+        X,
+        y,
+        {f"truth: slope {SLOPES[0]:g} left of 0, {SLOPES[1]:g} right": truth},
+        title=f"Example 3: piecewise-linear data, noise sd {NOISE_SD} (our seed {SEED})",
+    )
+
+
+def plot_fit(X: torch.Tensor, y: torch.Tensor, result: FitResult) -> Figure:
+    """The lecture's result: the best straight line misses the kink (underfitting)."""
+    return data_and_fit(
+        X,
+        y,
+        {mse_label(f"straight line, {result.epochs} epochs", result.final_loss): result.yhat},
+        title=f"Example 3: a straight line underfits (noise variance {NOISE_VARIANCE:.2f})",
+    )
+
+
+def plot_losses(result: FitResult) -> Figure:
+    """The training loss per epoch, flat long before the end, with the noise variance below it."""
+    return loss_curve(
+        {f"lr {result.lr}": result.losses},
+        title="Example 3: the line's loss settles far above the noise",
+        references={"noise variance 0.3²": NOISE_VARIANCE},
+    )
+
+
+def diagram(model: torch.nn.Linear, style: str = "compact") -> str:
+    """The lecture's diagram of the straight line ``Linear(1, 1)`` (DOT source)."""
+    return dot_source(model, style, inputs=("x",))

@@ -9,11 +9,28 @@ loss falls at every epoch, and the estimates are within a few standard errors of
 from __future__ import annotations
 
 import torch
+from matplotlib.figure import Figure
 
+from lessons._diagrams import dot_source
+from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
-from lessons._train import fit
+from lessons._train import FitResult, fit
 
-__all__ = ["BIAS", "EPOCHS", "LR", "SEED", "TRUE_W", "build_model", "features", "fit", "make_data"]
+__all__ = [
+    "BIAS",
+    "EPOCHS",
+    "LR",
+    "SEED",
+    "TRUE_W",
+    "build_model",
+    "diagram",
+    "features",
+    "fit",
+    "make_data",
+    "plot_data",
+    "plot_fit",
+    "plot_losses",
+]
 
 SEED = 43052
 TRUE_W = (4.0, 3.0, -2.0)  # weights of x, x², x³
@@ -50,3 +67,40 @@ def build_model(seed: int = SEED) -> torch.nn.Linear:
     with lecture_seed(seed):
         _draw()
         return torch.nn.Linear(in_features=3, out_features=1, bias=True)
+
+
+def plot_data(X: torch.Tensor, y: torch.Tensor) -> Figure:
+    """The lecture's ``plt.plot(X[:,0], y, '.')`` with its commented-out true curve ``X@W + bias``."""
+    truth = X @ torch.tensor(TRUE_W).reshape(3, 1) + BIAS
+    return data_and_fit(
+        X[:, 0],
+        y,
+        {"true curve 1 + 4x + 3x² − 2x³": truth},
+        title=f"Example 2: the lecture's data (seed {SEED}), noise ε ~ N(0, 1)",
+    )
+
+
+def plot_fit(X: torch.Tensor, y: torch.Tensor, result: FitResult) -> Figure:
+    """The lecture's result: the data and ``yhat`` of ``Linear(3, 1)`` after training."""
+    return data_and_fit(
+        X[:, 0],
+        y,
+        {
+            mse_label(
+                f"SGD fit, lr {result.lr}, {result.epochs} epochs", result.final_loss
+            ): result.yhat
+        },
+        title="Example 2: Linear(3, 1) on [x, x², x³] fits the cubic",
+    )
+
+
+def plot_losses(result: FitResult) -> Figure:
+    """The training loss per epoch (log scale: it falls by decades)."""
+    return loss_curve(
+        {f"lr {result.lr}": result.losses}, title="Example 2: training loss falls at every epoch"
+    )
+
+
+def diagram(model: torch.nn.Linear, style: str = "compact") -> str:
+    """The lecture's diagram of ``Linear(3, 1)`` (DOT source), inputs x, x**2, x**3."""
+    return dot_source(model, style, inputs=("x", "x**2", "x**3"))

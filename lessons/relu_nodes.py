@@ -17,11 +17,16 @@ through the origin, so the best two-slope fit (closed form) is the floor any of 
 
 from __future__ import annotations
 
-import torch
+from collections.abc import Mapping
 
+import torch
+from matplotlib.figure import Figure
+
+from lessons._diagrams import dot_source as diagram
+from lessons._plots import as_array, curves, data_and_fit, loss_curve, mse_label, new_figure, styled
 from lessons._seeding import lecture_seed
-from lessons._train import fit
-from lessons.piecewise_linear import make_data
+from lessons._train import FitResult, fit
+from lessons.piecewise_linear import NOISE_VARIANCE, make_data
 
 __all__ = [
     "EPOCHS",
@@ -30,9 +35,15 @@ __all__ = [
     "STUCK_SEED",
     "build_model",
     "decompose",
+    "diagram",
     "effective_slopes",
     "fit",
     "make_data",
+    "plot_decomposition",
+    "plot_fit",
+    "plot_initial",
+    "plot_losses",
+    "plot_relu_vs_identity",
 ]
 
 LR = 0.1
@@ -74,3 +85,69 @@ def effective_slopes(model: torch.nn.Sequential) -> tuple[float, float]:
     left = float((w1 * w2)[w1 < 0].sum())
     right = float((w1 * w2)[w1 > 0].sum())
     return left, right
+
+
+def _net(model: torch.nn.Sequential, seed: int) -> str:
+    width = model[0].out_features
+    return f"{width} ReLU node{'s' if width > 1 else ''} (seed {seed})"
+
+
+def plot_relu_vs_identity() -> Figure:
+    """The lecture's ``plt.plot(_x, _x)`` and ``plt.plot(_x, activation1(_x))`` on [-1, 1]."""
+    x = torch.linspace(-1, 1, 100)
+    return curves(
+        x,
+        {"identity: x": x, "ReLU(x) = max(x, 0)": torch.relu(x)},
+        title="ReLU against the identity: ReLU bends the line at 0",
+        xlabel="x",
+        ylabel="activation(x)",
+    )
+
+
+def plot_initial(
+    X: torch.Tensor, y: torch.Tensor, model: torch.nn.Sequential, *, seed: int = 1
+) -> Figure:
+    """The lecture's "표현력 확인": the data and the untrained net's output ``net(X)``."""
+    with torch.no_grad():
+        yhat = model(X)
+    return data_and_fit(
+        X, y, {"net(X) before training": yhat}, title=f"{_net(model, seed)} before training"
+    )
+
+
+def plot_fit(X: torch.Tensor, y: torch.Tensor, result: FitResult, *, seed: int = 1) -> Figure:
+    """The lecture's result: the data and the trained net's ``yhat``."""
+    label = mse_label(f"after {result.epochs} epochs", result.final_loss)
+    title = f"{_net(result.model, seed)}, lr {result.lr}: the fitted net"
+    return data_and_fit(X, y, {label: result.yhat}, title=title)
+
+
+@styled
+def plot_decomposition(
+    model: torch.nn.Sequential, X: torch.Tensor, y: torch.Tensor, *, seed: int = 1
+) -> Figure:
+    """The lecture's walk through the net: ``u1 = X@W1``, ``v1 = ReLU(u1)``, ``yhat = v1@W2``."""
+    u1, v1, yhat = (as_array(t) for t in decompose(model, X))
+    x = as_array(X).ravel()
+    figure, (ax_u, ax_v, ax_y) = new_figure(3, width=12.8, height=3.6)
+    for j in range(u1.shape[1]):
+        ax_u.plot(x, u1[:, j], label=f"u1[:,{j}] = X·W1[0,{j}]")
+        ax_v.plot(x, v1[:, j], label=f"v1[:,{j}] = ReLU(u1[:,{j}])")
+    ax_y.plot(x, as_array(y).ravel(), ".", label="data")
+    ax_y.plot(x, yhat.ravel(), "--", label="ŷ = v1 @ W2")
+    ax_u.set(title="u1 = X @ W1", xlabel="x", ylabel="u1")
+    ax_v.set(title="v1 = ReLU(u1)", xlabel="x", ylabel="v1")
+    ax_y.set(title="ŷ = v1 @ W2", xlabel="x", ylabel="y")
+    for ax in (ax_u, ax_v, ax_y):
+        ax.legend()
+    figure.suptitle(f"How {_net(model, seed)} computes its fit")
+    return figure
+
+
+def plot_losses(results: Mapping[str, FitResult]) -> Figure:
+    """The training loss of each net, labelled by ``results``' keys."""
+    return loss_curve(
+        {label: result.losses for label, result in results.items()},
+        title="ReLU nets: training loss (lr 0.1)",
+        references={"noise variance 0.3²": NOISE_VARIANCE},
+    )

@@ -1,0 +1,137 @@
+"""Figure and diagram snapshots: syrupy extensions and the ``figure`` marker (design H).
+
+A figure is compared with its PNG snapshot by the RMS of the pixel differences (0-255 per RGB
+channel, as pytest-mpl and matplotlib's ``compare_images`` do), not byte for byte: a FreeType or
+matplotlib release that moves a few anti-aliased pixels passes, a curve drawn elsewhere fails.
+On a failure the expected, actual and difference images are written to ``--figure-results`` and
+their paths are in the failure message. Diagrams are snapshotted as DOT text.
+
+Figure tests sit next to the claims and reuse their fits; ``@pytest.mark.figure`` keeps them out
+of the grade. Snapshots are taken on the CPU: on any other device a figure test is skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from syrupy.extensions.image import PNGImageSnapshotExtension
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from checks.pixels import DEFAULT_TOLERANCE, compare_png, write_results
+from lessons._plots import to_png
+
+DEFAULT_RESULTS = ".pytest_cache/figure-results"
+_EXTENSION = pytest.StashKey[type["FigureSnapshotExtension"]]()
+
+
+class FigureSnapshotExtension(PNGImageSnapshotExtension):
+    """A matplotlib ``Figure`` (or PNG bytes) as a PNG snapshot, compared within a tolerance.
+
+    syrupy builds extensions without arguments, so the tolerance and the results directory are
+    class attributes; ``configured`` makes a subclass with the session's values.
+    """
+
+    tolerance = DEFAULT_TOLERANCE
+    results_dir = Path(DEFAULT_RESULTS)
+
+    @classmethod
+    def configured(cls, tolerance: float, results_dir: Path) -> type[FigureSnapshotExtension]:
+        return type(cls.__name__, (cls,), {"tolerance": tolerance, "results_dir": results_dir})
+
+    def serialize(self, data, **kwargs) -> bytes:
+        return super().serialize(to_png(data) if isinstance(data, Figure) else data, **kwargs)
+
+    def read_snapshot_data_from_location(self, *, snapshot_location: str, **kwargs):
+        self._location = Path(snapshot_location)  # names the result images of a failure
+        return super().read_snapshot_data_from_location(
+            snapshot_location=snapshot_location, **kwargs
+        )
+
+    def matches(self, *, serialized_data, snapshot_data) -> bool:
+        if bytes(serialized_data) == bytes(snapshot_data):
+            return True  # the usual case: the same pixels, no need to decode them
+        self._comparison = compare_png(bytes(snapshot_data), bytes(serialized_data), self.tolerance)
+        self._written = (
+            [] if self._comparison.matches else self._write(snapshot_data, serialized_data)
+        )
+        return self._comparison.matches
+
+    def _write(self, expected: bytes | None, actual: bytes) -> list[Path]:
+        location = getattr(self, "_location", Path("unknown/figure.png"))
+        stem = Path(self.results_dir) / location.parent.name / location.stem
+        return write_results(expected, actual, stem)
+
+    def diff_lines(self, serialized_data, snapshot_data):
+        """Say how the images differ and where to look at them, instead of a diff of bytes."""
+        if not snapshot_data:
+            written = self._write(None, bytes(serialized_data))
+            yield "no snapshot yet: run `pytest lessons --snapshot-update` (on the CPU) to take it"
+        else:
+            comparison = getattr(self, "_comparison", None) or compare_png(
+                bytes(snapshot_data), bytes(serialized_data), self.tolerance
+            )
+            written = getattr(self, "_written", None) or self._write(snapshot_data, serialized_data)
+            yield comparison.describe()
+        for path in written:
+            yield f"  {path.stem.rsplit('-', 1)[-1]:>8}: {path}"
+
+
+class DiagramSnapshotExtension(SingleFileSnapshotExtension):
+    """A network diagram's DOT source as a ``.dot`` text snapshot (``dot -Tsvg`` draws it)."""
+
+    file_extension = "dot"
+    _write_mode = WriteMode.TEXT
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lessons")
+    group.addoption(
+        "--figure-tolerance",
+        type=float,
+        default=None,
+        help=f"largest pixel RMS (0-255) at which a figure still matches its snapshot "
+        f"(default: ini figure_tolerance, {DEFAULT_TOLERANCE:g})",
+    )
+    group.addoption(
+        "--figure-results",
+        default=None,
+        metavar="DIR",
+        help=f"where a failing figure's expected/actual/diff images go (default {DEFAULT_RESULTS})",
+    )
+    parser.addini(
+        "figure_tolerance", "default for --figure-tolerance", default=str(DEFAULT_TOLERANCE)
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "figure: a snapshot of a lecture figure or diagram; checked, not graded"
+    )
+    tolerance = config.getoption("figure_tolerance")
+    tolerance = float(config.getini("figure_tolerance")) if tolerance is None else tolerance
+    if not tolerance >= 0:
+        raise pytest.UsageError(f"--figure-tolerance must be >= 0, got {tolerance}")
+    results = Path(config.getoption("figure_results") or config.rootpath / DEFAULT_RESULTS)
+    config.stash[_EXTENSION] = FigureSnapshotExtension.configured(tolerance, results)
+
+
+def _cpu_only(request: pytest.FixtureRequest) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    device = callspec.params.get("device", "cpu") if callspec else "cpu"
+    if device != "cpu":
+        pytest.skip(f"figures are snapshotted on the CPU, not on {device}")
+
+
+@pytest.fixture
+def figure_snapshot(snapshot, request: pytest.FixtureRequest):
+    """``assert figure_snapshot == figure``: the figure matches its PNG snapshot within tolerance."""
+    _cpu_only(request)
+    return snapshot.use_extension(request.config.stash[_EXTENSION])
+
+
+@pytest.fixture
+def diagram_snapshot(snapshot):
+    """``assert diagram_snapshot == dot_source``: the diagram's DOT text matches its snapshot."""
+    return snapshot.use_extension(DiagramSnapshotExtension)

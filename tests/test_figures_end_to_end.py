@@ -1,0 +1,94 @@
+"""`pytest lessons` on a toy project: snapshot a figure, catch a wrong one, write the report.
+
+The runs are subprocesses: syrupy keeps per-session state in module globals, so a nested
+in-process run would disturb the snapshots of the session running this test.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GRADED = re.compile(r"^toy\s+1/1\s+2/2$", re.MULTILINE)  # one claim; the figures are not in it
+CHECKS = '''
+import os
+
+import pytest
+import torch
+
+from lessons._diagrams import dot_source
+from lessons._plots import data_and_fit
+
+X = torch.linspace(-1, 1, 30)
+
+
+@pytest.mark.claim(points=2)
+def test_toy_claim():
+    """The toy claim holds."""
+
+
+@pytest.mark.figure
+def test_figure_fit(figure_snapshot):
+    slope = float(os.environ.get("TOY_SLOPE", "2"))  # a wrong slope: a fit with the wrong weights
+    assert figure_snapshot == data_and_fit(X, 2 * X, {"fit": slope * X}, title="toy fit")
+
+
+@pytest.mark.figure
+def test_diagram(diagram_snapshot):
+    assert diagram_snapshot == dot_source(torch.nn.Linear(1, 1))
+'''
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("toy")
+    (root / "pytest.ini").write_text(
+        "[pytest]\npython_files = check_*.py lessons/[!_]*.py\naddopts = -p no:randomly\n"
+    )
+    (root / "conftest.py").write_text('pytest_plugins = ["checks.plugin"]\n')
+    (root / "lessons").mkdir()
+    (root / "lessons" / "toy.py").write_text('"""A toy lesson."""\n')
+    (root / "checks").mkdir()
+    (root / "checks" / "check_toy.py").write_text(textwrap.dedent(CHECKS))
+    return root
+
+
+def run(project: Path, *args: str, slope: str = "2") -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOY_SLOPE": slope}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "lessons", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_snapshot_cycle_and_report(project):
+    first = run(project, "--snapshot-update", "--lesson-report", "report")
+    assert first.returncode == 0, first.stdout + first.stderr
+    snapshots = project / "checks" / "__snapshots__" / "check_toy"
+    assert (snapshots / "test_figure_fit.png").is_file()
+    assert (snapshots / "test_diagram.dot").read_text().startswith("digraph G {")
+    assert GRADED.search(first.stdout)  # figure tests are not graded
+    html = (project / "report" / "index.html").read_text(encoding="utf-8")
+    assert "toy claim" in html and "The toy claim holds." in html and "A toy lesson." in html
+    assert 'src="data:image/png;base64,' in html and "test_diagram" in html
+    assert f"lesson report: {project / 'report' / 'index.html'}" in first.stdout
+
+    wrong = run(project, slope="-2")
+    assert wrong.returncode == 1
+    assert "figure differs from its snapshot: pixel RMS" in wrong.stdout
+    diff = project / ".pytest_cache" / "figure-results" / "check_toy" / "test_figure_fit-diff.png"
+    assert str(diff) in wrong.stdout and diff.is_file()
+    assert GRADED.search(wrong.stdout)  # a figure is checked, never graded
+
+    tolerant = run(project, "--figure-tolerance", "1000", slope="-2")
+    assert tolerant.returncode == 0, tolerant.stdout

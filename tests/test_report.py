@@ -1,0 +1,114 @@
+"""The lesson report: one self-contained HTML page, checked as text and in headless Chromium."""
+
+import base64
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from checks import report_html
+from checks.pixels import load_png
+from checks.report_html import Picture, page
+from checks.scores import Outcome
+from lessons._diagrams import GraphvizNotInstalled, dot_source
+from lessons._plots import data_and_fit, to_png
+
+OUTCOMES = [
+    Outcome("relu_nodes", "test_two_nodes_fit", 2, "passed", "", "Two nodes fit the kink."),
+    Outcome(
+        "relu_nodes",
+        "test_one_node_fits",
+        1,
+        "failed",
+        "claim does not hold: 0.3 > 0.18",
+        "One node fits.",
+    ),
+    Outcome("relu_nodes", "test_secret", 1, "passed", "", "Top secret.", visibility="hidden"),
+]
+BLUE = np.array([31, 119, 180])  # matplotlib's first colour, tab:blue: the data points
+
+
+@pytest.fixture(scope="module")
+def pictures() -> list[Picture]:
+    x = torch.linspace(-1, 1, 40)
+    figure = data_and_fit(x, torch.relu(x), {"fit": 0.5 * x}, title="data and fit")
+    png = base64.b64encode(to_png(figure)).decode("ascii")
+    net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    return [
+        Picture("relu_nodes", "test_figure_fit[cpu]", "png", png),
+        Picture("relu_nodes", "test_diagram[compact]", "dot", dot_source(net, "compact")),
+    ]
+
+
+def test_page_lists_claims_points_reasons_and_figures(pictures):
+    html = page(OUTCOMES, pictures, order=["relu_nodes"], docs={"relu_nodes": "ReLU nets."})
+    assert "Total: <strong>3 / 4 points</strong> over 3 graded claims." in html
+    assert "3 / 4 points, 2 / 3 claims" in html
+    assert "✘ failed" in html and "claim does not hold: 0.3 &gt; 0.18" in html
+    assert "Two nodes fit the kink." in html and "ReLU nets." in html
+    assert "Top secret." not in html  # a hidden claim shows its points, not its contents
+    assert html.count('src="data:image/png;base64,') == 1
+
+
+def test_page_loads_nothing_from_outside(pictures):
+    html = page(OUTCOMES, pictures)
+    assert not re.findall(r'(?:src|href)="(?!data:|#)', html)
+    assert "Content-Security-Policy" in html and "<script" not in html
+
+
+def test_diagram_without_graphviz_shows_its_dot_text(pictures, monkeypatch):
+    def missing(source):
+        raise GraphvizNotInstalled(
+            "cannot draw the diagram without graphviz: apt-get install graphviz"
+        )
+
+    monkeypatch.setattr(report_html, "render", missing)
+    html = page([], pictures)
+    assert "apt-get install graphviz" in html
+    assert "<pre>digraph G {" in html and "&quot;X&quot; -&gt; &quot;X@W1+b1&quot;" in html
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="chromium is not installed (Debian: apt-get install chromium); CI installs it",
+)
+def test_report_renders_in_headless_chromium(pictures, tmp_path):
+    report = tmp_path / "index.html"
+    report.write_text(page(OUTCOMES, pictures, order=["relu_nodes"]), encoding="utf-8")
+    screenshot = tmp_path / "screenshot.png"
+    done = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={screenshot}",
+            "--window-size=1200,1400",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # The page has no script, so any console line is an error: a blocked load, a parse error.
+    console = [
+        line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line
+    ]
+    assert console == []
+    pixels = load_png(screenshot.read_bytes())
+    assert pixels.std() > 10, "the screenshot is blank"
+    blue = (np.abs(pixels - BLUE).max(axis=2) < 30).sum()
+    assert blue > 50, "the figure's blue data points are not on the screenshot"
