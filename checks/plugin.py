@@ -10,4 +10,5 @@ pytest_plugins = [
     "checks.devices",
     "checks.threads",
     "checks.scoring",
+    "checks.credit",
 ]
