@@ -11,4 +11,6 @@ pytest_plugins = [
     "checks.threads",
     "checks.scoring",
     "checks.credit",
+    "checks.grade_json",
+    "checks.listing",
 ]
