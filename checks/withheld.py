@@ -27,7 +27,10 @@ def read(root: Path) -> dict[str, dict[str, float]]:
     path = root / WITHHELD_FILE
     if not path.is_file():
         return {}
-    return json.loads(path.read_text())["lessons"]
+    try:
+        return json.loads(path.read_text())["lessons"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{WITHHELD_FILE} is damaged ({exc}): release the project again") from exc
 
 
 def held_back_line(withheld: dict[str, dict[str, float]], lessons: Iterable[str]) -> str | None:

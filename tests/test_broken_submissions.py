@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from checks.feedback import MAX_REASON, failure_reason, trim_output
 from tests._fake_project import grade, make_project
 
 GOOD = """\
@@ -195,3 +196,34 @@ def wrong_reasons(results: dict) -> list[str]:
             if not ok:
                 wrong.append(f"{lesson}::{claim}: {test['status']} {test['score']}: {shown!r}")
     return wrong + [f"{lesson}::{claim} graded but not expected" for lesson, claim in tests]
+
+
+def _reason(raise_it) -> str:
+    with pytest.raises(BaseException) as excinfo:
+        raise_it()
+    return failure_reason(excinfo)
+
+
+def test_pytest_timeouts_read_in_seconds():
+    assert _reason(lambda: pytest.fail("Timeout (>60.0s) from pytest-timeout.")) == (
+        "timed out after 60 s"
+    )
+    assert _reason(lambda: pytest.fail("Timeout (>0.5s) from pytest-timeout.")) == (
+        "timed out after 0.5 s"
+    )
+
+
+def test_reasons_are_one_short_line():
+    def flood():
+        raise ValueError("x" * 1000 + "\nsecond line")
+
+    reason = _reason(flood)
+    assert "\n" not in reason and len(reason) == MAX_REASON and reason.endswith("…")
+
+
+def test_captured_output_keeps_its_end():
+    text = "".join(f"line {i}\n" for i in range(1000))
+    trimmed = trim_output(text)
+    assert trimmed.startswith("[... output cut: ")
+    assert trimmed.endswith("line 999\n") and "line 959\n" not in trimmed
+    assert trim_output("short\n") == "short\n"
