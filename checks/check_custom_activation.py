@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
 
@@ -12,13 +13,14 @@ NOISE_VARIANCE = 0.3**2
 
 @pytest.fixture(scope="module")
 def data(lesson):
-    return lesson.make_data()
+    return expect_data(lesson.make_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
 def wide_fit(lesson, data, device):
     X, y = data
-    return lesson.fit(lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.mark.claim(points=1)

@@ -5,8 +5,12 @@ import math
 import pytest
 import torch
 
+from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
 from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
+
+# The claims call the student's homework functions: a hang there costs a minute, not five.
+pytestmark = pytest.mark.timeout(60)
 
 EPOCHS = 1000  # the lecture's epochs for Example 2
 LECTURE_LR, HOMEWORK_LR = 0.01, 0.1
@@ -14,32 +18,44 @@ MARGIN = 0.05  # 5% below / above the critical rate: converges / diverges
 
 
 @pytest.fixture(scope="module")
-def data(lesson):
-    return lesson.make_data()
+def lecture_data(lesson):
+    return expect_data(lesson.make_data(), x_shape=(100, 3))
+
+
+@pytest.fixture
+def data(lecture_data):
+    """Each claim's own copy of the data: homework that edits X in place fails only that claim."""
+    with private_copy(lecture_data, what="the data (X, y)") as copy:
+        yield copy
 
 
 @pytest.fixture(scope="module")
-def eigenvalue(data):
+def eigenvalue(lecture_data):
     """Our own λ_max of 2/n·AᵀA, to grade the student's (float64, symmetric solver)."""
-    X, _ = data
+    X, _ = lecture_data
+    return _largest_eigenvalue(X)
+
+
+def _largest_eigenvalue(X):
     return float(torch.linalg.eigvalsh(mse_hessian(X))[-1])
 
 
 def _train(lesson, data, lr, device):
     X, y = data
-    return lesson.fit(lesson.build_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
+    result = lesson.fit(lesson.build_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
+    return expect_fit(result, epochs=EPOCHS, finite=False)
 
 
 @pytest.fixture(scope="module")
-def homework_fit(lesson, data, device):
-    return _train(lesson, data, HOMEWORK_LR, device)
+def homework_fit(lesson, lecture_data, device):
+    return _train(lesson, lecture_data, HOMEWORK_LR, device)
 
 
 @pytest.mark.claim(points=2)
 def test_lr_0_1_diverges(lesson, homework_fit):
     """With lr 0.1 the loss leaves the finite range within the 1000 epochs; divergence_epoch says
     when (the first epoch whose loss is inf or NaN)."""
-    epoch = lesson.divergence_epoch(homework_fit)
+    epoch = expect_index(lesson.divergence_epoch(homework_fit), name="divergence_epoch")
     assert epoch is not None, "the loss stayed finite"
     assert not math.isfinite(float(homework_fit.losses[epoch]))
     assert bool(torch.isfinite(homework_fit.losses[:epoch]).all())
@@ -49,7 +65,8 @@ def test_lr_0_1_diverges(lesson, homework_fit):
 def test_largest_eigenvalue_matches_the_hessian(lesson, data, eigenvalue):
     """largest_hessian_eigenvalue(X) is λ_max of the MSE Hessian 2/n·AᵀA, A = [X, 1] (1e-6 relative)."""
     X, _ = data
-    assert abs(lesson.largest_hessian_eigenvalue(X) - eigenvalue) < 1e-6 * eigenvalue
+    largest = expect_number(lesson.largest_hessian_eigenvalue(X), name="largest_hessian_eigenvalue")
+    assert abs(largest - eigenvalue) < 1e-6 * eigenvalue
 
 
 @pytest.mark.claim(points=2)
@@ -57,15 +74,22 @@ def test_critical_rate_lies_between_the_two_rates(lesson, data, eigenvalue):
     """critical_learning_rate(X) is 2/λ_max, and 0.01 < 2/λ_max < 0.1: the lecture's rate is
     below it, the homework's above."""
     X, _ = data
-    critical = lesson.critical_learning_rate(X)
+    critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
     assert abs(critical - 2 / eigenvalue) < 1e-6 * critical
     assert LECTURE_LR < critical < HOMEWORK_LR
 
 
+# The three claims below test the student's numbers against training itself: untouched
+# homework earns none of them.
 @pytest.mark.claim(points=2)
-def test_loss_grows_by_the_predicted_factor(homework_fit, eigenvalue):
-    """Before it overflows, the loss grows each epoch by (lr·λ_max - 1)² (≈ 11.4), within 5%:
-    the error along the top eigenvector is multiplied by 1 - lr·λ_max every step."""
+def test_loss_grows_by_the_predicted_factor(lesson, data, homework_fit):
+    """Before it overflows, the loss grows each epoch by (lr·λ_max - 1)² (≈ 11.4), within 5%,
+    with λ_max from largest_hessian_eigenvalue(X): the error along the top eigenvector is
+    multiplied by 1 - lr·λ_max every step."""
+    X, _ = data
+    eigenvalue = expect_number(
+        lesson.largest_hessian_eigenvalue(X), name="largest_hessian_eigenvalue"
+    )
     losses = homework_fit.losses.double()
     finite = losses[torch.isfinite(losses)]
     growth = float(finite[-1] / finite[-2])  # late epochs: the top direction dominates
@@ -74,17 +98,21 @@ def test_loss_grows_by_the_predicted_factor(homework_fit, eigenvalue):
 
 
 @pytest.mark.claim(points=1)
-def test_rate_just_below_critical_converges(lesson, data, eigenvalue, device):
-    """At 95% of 2/λ_max the loss stays finite and ends below a tenth of where it started."""
-    fit = _train(lesson, data, (1 - MARGIN) * 2 / eigenvalue, device)
+def test_rate_just_below_critical_converges(lesson, data, device):
+    """At 95% of critical_learning_rate(X) the loss stays finite and ends below a tenth of where
+    it started."""
+    critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
+    fit = _train(lesson, data, (1 - MARGIN) * critical, device)
     assert bool(torch.isfinite(fit.losses).all())
     assert fit.final_loss < 0.1 * float(fit.losses[0])
 
 
 @pytest.mark.claim(points=1)
-def test_rate_just_above_critical_diverges(lesson, data, eigenvalue, device):
-    """At 105% of 2/λ_max the loss overflows within 1000 epochs (it grows ≈ 1.21× per epoch)."""
-    fit = _train(lesson, data, (1 + MARGIN) * 2 / eigenvalue, device)
+def test_rate_just_above_critical_diverges(lesson, data, device):
+    """At 105% of critical_learning_rate(X) the loss overflows within 1000 epochs (it grows
+    ≈ 1.21× per epoch)."""
+    critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
+    fit = _train(lesson, data, (1 + MARGIN) * critical, device)
     assert not bool(torch.isfinite(fit.losses).all())
 
 
@@ -94,11 +122,11 @@ SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5%
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, data, eigenvalue, homework_fit, device):
+def sweep(lesson, lecture_data, eigenvalue, homework_fit, device):
     """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate."""
     critical = 2 / eigenvalue
     rates = [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
-    fits = {lr: _train(lesson, data, lr, device) for lr in rates}
+    fits = {lr: _train(lesson, lecture_data, lr, device) for lr in rates}
     return {**fits, HOMEWORK_LR: homework_fit}
 
 
@@ -118,3 +146,33 @@ def test_figure_lr_sweep(lesson, sweep, eigenvalue, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_divergence_epoch_reads_any_run(lesson):
+    """divergence_epoch is None when every loss is finite and finds the first inf or NaN wherever
+    it is, not only in the lr 0.1 run."""
+    from lessons import FitResult  # here, so that the student release drops it with the claim
+
+    inf, nan = math.inf, math.nan
+    cases = {(1.0, 0.5, 0.25): None, (1.0, inf, nan): 1, (3.0, 2.0, nan): 2, (nan, 1.0): 0}
+    for losses, expected in cases.items():
+        run = FitResult(
+            lesson.build_model(), torch.tensor(losses), torch.zeros(100, 1), 0.1, 3, "cpu"
+        )
+        epoch = expect_index(lesson.divergence_epoch(run), name="divergence_epoch")
+        assert epoch == expected, f"losses {losses}: expected {expected}, got {epoch}"
+
+
+@pytest.mark.claim(points=2, visibility="after_due_date", partial=True)
+def test_critical_rate_holds_on_other_data(lesson, partial_credit):
+    """critical_learning_rate(X) is 2/λ_max on Example 2's data drawn with five other seeds too
+    (partial credit: a fifth of the points per seed)."""
+    right = []
+    for seed in (1, 2, 3, 4, 5):
+        X, _ = lesson.make_data(seed)
+        expected = 2 / _largest_eigenvalue(X)
+        critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
+        right.append(abs(critical - expected) < 1e-6 * expected)
+    partial_credit(sum(right) / len(right))
+    assert all(right), f"right for {sum(right)} of {len(right)} seeds"

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
 
@@ -15,7 +16,7 @@ STANDARD_ERRORS = 3  # a 3-sigma band holds for each weight with probability 0.9
 
 @pytest.fixture(scope="module")
 def data(lesson):
-    return lesson.make_data()
+    return expect_data(lesson.make_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +28,16 @@ def oracle(data):
 @pytest.fixture(scope="module")
 def bias_fit(lesson, data, device):
     x, y = data
-    return lesson.fit(lesson.build_model("bias"), x, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model("bias"), x, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
 def design_fit(lesson, data, device):
     x, y = data
     X = lesson.design_matrix(x)
-    return lesson.fit(lesson.build_model("design"), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model("design"), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 def _w0_w1(oracle) -> torch.Tensor:

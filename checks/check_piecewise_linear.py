@@ -2,6 +2,7 @@
 
 import pytest
 
+from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 
@@ -13,7 +14,7 @@ LOSS_TOLERANCE = 1e-5
 
 @pytest.fixture(scope="module")
 def data(lesson):
-    return lesson.make_data()
+    return expect_data(lesson.make_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,8 @@ def line_floor(data):
 @pytest.fixture(scope="module")
 def line_fit(lesson, data, device):
     X, y = data
-    return lesson.fit(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.mark.claim(points=1)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
 
@@ -18,7 +19,7 @@ ROUND_OFF = 1e-6  # float32 sums of 100 squared errors carry ~1e-7 relative roun
 
 @pytest.fixture(scope="module")
 def data(lesson):
-    return lesson.make_data()
+    return expect_data(lesson.make_data(), x_shape=(100, 3))
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,8 @@ def oracle(data):
 @pytest.fixture(scope="module")
 def poly_fit(lesson, data, device):
     X, y = data
-    return lesson.fit(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 def _weights(model) -> torch.Tensor:

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
 
@@ -16,26 +17,29 @@ SLOPE_TOLERANCE = 0.01
 
 @pytest.fixture(scope="module")
 def data(lesson):
-    return lesson.make_data()
+    return expect_data(lesson.make_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
 def one_node(lesson, data, device):
     X, y = data
-    return lesson.fit(lesson.build_model(1, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model(1, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
 def two_nodes(lesson, data, device):
     X, y = data
-    return lesson.fit(lesson.build_model(2, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = lesson.fit(lesson.build_model(2, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
 def stuck(lesson, data, device):
     X, y = data
     model = lesson.build_model(2, seed=STUCK_SEED)
-    return lesson.fit(model, X, y, lr=LR, epochs=STUCK_EPOCHS, device=device)
+    fit = lesson.fit(model, X, y, lr=LR, epochs=STUCK_EPOCHS, device=device)
+    return expect_fit(fit, epochs=STUCK_EPOCHS)
 
 
 def _close(loss: float, target: float) -> bool:

@@ -12,24 +12,28 @@ from checks.collection import CHECKS_DIR, lesson_name
 from checks.feedback import first_paragraph
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-_KEYS = {"points", "visibility"}
+_KEYS = {"points", "visibility", "partial"}
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One graded statement: its lesson, its name, its points and who may see it."""
+    """One graded statement: its lesson, its name, its points and who may see it.
+
+    A ``partial`` claim may earn a fraction of its points (see ``checks.credit``).
+    """
 
     lesson: str
     name: str
     points: float
     visibility: str = "visible"
     description: str = ""
+    partial: bool = False
 
     @classmethod
     def from_mark(
         cls, mark: pytest.Mark, *, lesson: str, name: str, description: str = ""
     ) -> Claim:
-        """Validate ``@pytest.mark.claim(points=N, visibility=...)`` and build the claim."""
+        """Validate ``@pytest.mark.claim(points=N, visibility=..., partial=...)``; build the claim."""
         where = f"{lesson}::{name}"
         if mark.args:
             raise pytest.UsageError(
@@ -54,12 +58,18 @@ class Claim:
             raise pytest.UsageError(
                 f"{where}: claim visibility must be one of {VISIBILITIES}, got {visibility!r}"
             )
+        partial = mark.kwargs.get("partial", False)
+        if not isinstance(partial, bool):
+            raise pytest.UsageError(
+                f"{where}: claim partial must be True or False, got {partial!r}"
+            )
         return cls(
             lesson=lesson,
             name=name,
             points=float(points),
             visibility=visibility,
             description=description,
+            partial=partial,
         )
 
 
@@ -74,8 +84,9 @@ CLAIM_KEY = pytest.StashKey[Claim]()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "claim(points, visibility='visible'): a graded claim of a lesson; "
-        f"visibility is one of {', '.join(VISIBILITIES)}",
+        "claim(points, visibility='visible', partial=False): a graded claim of a lesson; "
+        f"visibility is one of {', '.join(VISIBILITIES)}; a partial claim records the fraction "
+        "of its points it earned with the partial_credit fixture",
     )
     config.addinivalue_line(
         "markers", "lesson(name): the lesson a claim belongs to (set automatically)"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from types import ModuleType
+
 import pytest
+
+MAX_REASON = 200  # characters: a reason is one line of the summary and of the grade report
+MAX_OUTPUT_LINES = 40  # captured output kept per section of a failing claim (the last lines)
+MAX_OUTPUT_CHARS = 4000  # ... and at most this many characters of them
+_TIMEOUT = re.compile(r"Timeout \(>([0-9.]+)s\) from pytest-timeout")
 
 
 def first_paragraph(doc: str | None) -> str:
@@ -12,15 +21,52 @@ def first_paragraph(doc: str | None) -> str:
     return " ".join(doc.strip().split("\n\n")[0].split())
 
 
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """The first non-empty line of ``text``, cut to ``limit`` characters."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     """Why a claim failed, in one line: no traceback wall for a student."""
     exc = excinfo.value
+    first = one_line(str(exc))
     if isinstance(exc, NotImplementedError):
-        return f"not attempted yet: {exc}" if str(exc) else "not attempted yet"
-    message = str(exc).strip()
-    first = message.splitlines()[0] if message else ""
-    if isinstance(exc, (pytest.fail.Exception, pytest.skip.Exception)):
+        return one_line(f"not attempted yet: {first}") if first else "not attempted yet"
+    if isinstance(exc, pytest.fail.Exception):
+        timeout = _TIMEOUT.match(first)
+        return f"timed out after {float(timeout[1]):g} s" if timeout else first
+    if isinstance(exc, pytest.skip.Exception):
         return first
     if isinstance(exc, AssertionError):
         return f"claim does not hold: {first}" if first else "claim does not hold"
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    obj = getattr(exc, "obj", None)
+    if isinstance(exc, AttributeError) and isinstance(obj, ModuleType) and exc.name:
+        return f"{obj.__name__} has no {exc.name!r}: was it renamed or deleted?"
+    return one_line(
+        f"{type(exc).__name__}: {first}{_where(excinfo)}" if first else type(exc).__name__
+    )
+
+
+def is_quiet(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    """Failures whose one-line reason says it all, so the report shows no traceback."""
+    return isinstance(excinfo.value, NotImplementedError)
+
+
+def _where(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """`` (at lesson.py:12 in f)``: the innermost line of a lesson that raised, if any."""
+    for entry in reversed(excinfo.traceback):
+        path = Path(str(entry.path))
+        if path.parent.name == "lessons":
+            return f" (at {path.name}:{entry.lineno + 1} in {entry.name})"
+    return ""
+
+
+def trim_output(text: str, lines: int = MAX_OUTPUT_LINES, chars: int = MAX_OUTPUT_CHARS) -> str:
+    """The end of captured output (``lines`` lines, ``chars`` characters at most): a student's
+    print loop floods neither the terminal nor the grade report."""
+    if len(text) <= chars and text.count("\n") <= lines:
+        return text
+    tail = "\n".join(text.splitlines()[-lines:])[-chars:]
+    return f"[... output cut: {len(text)} characters in all, the last ones follow ...]\n{tail}\n"

@@ -12,4 +12,7 @@ pytest_plugins = [
     "checks.scoring",
     "checks.snapshots",
     "checks.report",
+    "checks.credit",
+    "checks.grade_json",
+    "checks.listing",
 ]

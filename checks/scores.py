@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one claim ended: ``passed``, ``failed`` or ``skipped``, and why (one line)."""
+    """How one claim ended: ``passed``, ``failed`` or ``skipped``, and why (one line).
+
+    ``fraction`` is what a partial claim recorded it earned (None: all or nothing).
+    """
 
     lesson: str
     name: str
@@ -17,9 +20,15 @@ class Outcome:
     reason: str = ""
     description: str = ""
     visibility: str = "visible"
+    partial: bool = False
+    fraction: float | None = None
 
     @property
     def earned(self) -> float:
+        if self.outcome == "skipped":
+            return 0.0
+        if self.fraction is not None:
+            return self.points * self.fraction
         return self.points if self.outcome == "passed" else 0.0
 
 

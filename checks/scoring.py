@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checks.feedback import failure_reason
+from checks import withheld
+from checks.claims import claim_of
+from checks.credit import recorded_fraction
+from checks.feedback import failure_reason, is_quiet, one_line, trim_output
 from checks.scores import Outcome, lesson_scores, score_table
 
 SCORER = pytest.StashKey["Scorer"]()
@@ -20,10 +23,15 @@ def lesson_order() -> tuple[str, ...]:
 
 
 class Scorer:
-    """Collects one Outcome per claim. Registered per session, so no state outlives a run."""
+    """Collects one Outcome per claim. Registered per session, so no state outlives a run.
 
-    def __init__(self) -> None:
+    ``held_back`` is what the student release withholds (``checks.withheld``; empty for the
+    instructor's copy).
+    """
+
+    def __init__(self, held_back: dict[str, dict[str, float]] | None = None) -> None:
         self.outcomes: dict[str, Outcome] = {}
+        self.held_back = held_back or {}
 
     def record(self, report: pytest.TestReport) -> None:
         claim = next((value for key, value in report.user_properties if key == "claim"), None)
@@ -35,7 +43,7 @@ class Scorer:
         if report.failed:
             outcome, reason = (
                 "failed",
-                getattr(report, "claim_reason", "") or _longrepr_line(report),
+                getattr(report, "claim_reason", "") or one_line(_longrepr_line(report)),
             )
         elif report.skipped:
             outcome, reason = "skipped", _skip_reason(report)
@@ -43,17 +51,32 @@ class Scorer:
             outcome, reason = ("passed" if report.when == "call" else "pending"), ""
         else:
             return
-        self.outcomes[report.nodeid] = Outcome(outcome=outcome, reason=reason, **claim)
+        fraction = recorded_fraction(report.user_properties) if claim.get("partial") else None
+        self.outcomes[report.nodeid] = Outcome(
+            outcome=outcome, reason=reason, fraction=fraction, **claim
+        )
 
     def graded(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.outcome != "pending"]
 
+    def summary_lines(self, outcomes: list[Outcome]) -> list[str]:
+        """The score table, then the held-back points, if any, under it."""
+        lines = score_table(lesson_scores(outcomes, order=lesson_order()))
+        held = withheld.held_back_line(self.held_back, dict.fromkeys(o.lesson for o in outcomes))
+        return [*lines, held] if held else lines
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        """Attach a one-line reason to a failing claim's report (it travels with pytest-xdist)."""
+        """Attach a one-line reason to a failing claim's report (it travels with pytest-xdist);
+        show no traceback where that line says it all; cut a flood of captured output."""
         report = yield
-        if call.excinfo is not None and report.outcome != "passed":
+        if claim_of(item) is None:
+            return report
+        if call.excinfo is not None and report.failed:
             report.claim_reason = failure_reason(call.excinfo)
+            if is_quiet(call.excinfo):
+                report.longrepr = report.claim_reason
+        report.sections = [(title, trim_output(text)) for title, text in report.sections]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -65,8 +88,15 @@ class Scorer:
         if not outcomes:
             return
         terminalreporter.write_sep("=", "lesson scores")
-        for line in score_table(lesson_scores(outcomes, order=lesson_order())):
+        for line in self.summary_lines(outcomes):
             terminalreporter.write_line(line)
+        hidden = [o for o in outcomes if o.visibility != "visible"]
+        if hidden and not self.held_back:
+            points = sum(o.points for o in hidden if o.outcome != "skipped")
+            terminalreporter.write_line(
+                f"(instructor's copy: {len(hidden)} claim(s), {points:g} points, are not visible "
+                "to students and are cut from the student release)"
+            )
         for o in outcomes:
             if o.outcome == "failed":
                 terminalreporter.write_line(f"FAILED {o.lesson}::{o.name}: {o.description}")
@@ -84,11 +114,12 @@ def _longrepr_line(report: pytest.TestReport) -> str:
 
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
-    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+    reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+    return one_line(reason.removeprefix("Skipped: "))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    scorer = Scorer()
+    scorer = Scorer(held_back=withheld.read(config.rootpath))
     config.stash[SCORER] = scorer
     config.pluginmanager.register(scorer, "lessons-scorer")
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._fake_project import copy_machinery
+
 pytest_plugins = ["pytester"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +52,7 @@ class LessonProject:
         self._order: tuple[str, ...] = ()
         shutil.copy(REPO_ROOT / "pyproject.toml", self.path)
         shutil.copy(REPO_ROOT / "conftest.py", self.path)
-        (self.path / "checks").mkdir()
-        for module in (REPO_ROOT / "checks").glob("*.py"):
-            if not module.name.startswith("check_"):
-                shutil.copy(module, self.path / "checks")
-        (self.path / "lessons").mkdir()
+        copy_machinery(self.path)
         self.order()
 
     def _write(self, relative: str, source: str) -> Path:

@@ -17,7 +17,7 @@ def test_claim(lesson):
     [
         pytest.param(
             "claim(points=1, weight=3)",
-            "unknown claim argument(s) ['weight']; allowed: ['points', 'visibility']",
+            "unknown claim argument(s) ['weight']; allowed: ['partial', 'points', 'visibility']",
             id="unknown-key",
         ),
         pytest.param("claim()", "claim needs points=N", id="no-points"),
@@ -100,7 +100,7 @@ def test_unmarked_test_in_a_checks_module_is_a_usage_error(project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert (
         "ERROR: checks/check_alpha.py::test_helper: every test in a checks module is a claim; "
-        "add @pytest.mark.claim(points=N)"
+        "add @pytest.mark.claim(points=N) (or @pytest.mark.figure for a figure snapshot)"
     ) in result.stderr.lines
 
 

@@ -1,0 +1,66 @@
+"""``pytest --claims``: a table of every claim, its lesson, points and visibility; runs nothing.
+
+It behaves like ``--collect-only`` (nothing runs, the same selection options apply, the same exit
+codes), but prints the claims table instead of the tree of collected nodes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.claims import Claim, claim_of
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("lessons").addoption(
+        "--claims",
+        action="store_true",
+        default=False,
+        help="list the claims (lesson, points, visibility) and exit, like --collect-only",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("claims"):
+        config.option.collectonly = True  # nothing runs; pytest-xdist stands aside
+
+
+def claims_table(claims: list[Claim]) -> list[str]:
+    """The table's lines, in collection order, and a total."""
+    lesson_width = max([len("lesson"), *(len(c.lesson) for c in claims)])
+    name_width = max([len("claim"), *(len(c.name) for c in claims)])
+    lines = [f"{'lesson':<{lesson_width}}  {'claim':<{name_width}}  {'points':>6}  visibility"]
+    for c in claims:
+        partial = "  (partial credit)" if c.partial else ""
+        lines.append(
+            f"{c.lesson:<{lesson_width}}  {c.name:<{name_width}}  {c.points:>6g}  "
+            f"{c.visibility}{partial}"
+        )
+    points = sum(c.points for c in claims)
+    lessons = len({c.lesson for c in claims})
+    hidden = sum(c.points for c in claims if c.visibility != "visible")
+    lines.append(
+        f"{len(claims)} claims in {lessons} lessons, {points:g} points"
+        + (f", of which {hidden:g} not visible to students" if hidden else "")
+    )
+    return lines
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_finish(session: pytest.Session):
+    """Print the claims table in place of --collect-only's tree of nodes."""
+    listing = session.config.getoption("claims")
+    if listing:
+        session.config.option.collectonly = False  # the terminal reporter prints no tree ...
+    try:
+        return (yield)
+    finally:
+        if listing:
+            session.config.option.collectonly = True  # ... and nothing runs
+            claims = [c for c in map(claim_of, session.items) if c is not None]
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None and claims:
+                reporter.write_sep("=", "claims")
+                for line in claims_table(claims):
+                    reporter.write_line(line)

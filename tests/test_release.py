@@ -1,0 +1,243 @@
+"""``python -m checks.release``: solution blocks become stubs, hidden claims stay with the instructor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from checks.hidden_claims import HiddenClaimError, remove_hidden_claims
+from checks.solutions import SolutionError, strip_solutions
+from checks.withheld import WITHHELD_FILE
+from tests._fake_project import REPO, by_name, grade, make_project
+
+HOMEWORK = '''\
+"""A homework lesson."""
+
+SCALE = 3
+
+
+def triple(x):
+    """Return x times three.
+
+    Homework: multiply by SCALE.
+    """
+    # BEGIN SOLUTION
+    return SCALE * x
+    # END SOLUTION
+
+
+class Describer:
+    def describe(self):
+        # BEGIN SOLUTION
+        # HOMEWORK: return the string "triples numbers"
+        return "triples numbers"
+        # END SOLUTION
+'''
+
+HOMEWORK_CHECKS = '''\
+import pytest
+
+
+@pytest.mark.claim(points=2)
+def test_triples_two(lesson):
+    """triple(2) is 6."""
+    assert lesson.triple(2) == 6
+
+
+# catches an answer hard-coded for 2
+@pytest.mark.claim(points=2, visibility="hidden")
+@pytest.mark.parametrize("x", [1, 5])
+def test_triples_anything(lesson, x):
+    """triple(x) is 3x for other x too."""
+    assert lesson.triple(x) == 3 * x
+
+
+@pytest.mark.claim(points=1)
+def test_describes_itself(lesson):
+    """describe() says what the lesson does."""
+    assert lesson.Describer().describe() == "triples numbers"
+
+
+@pytest.mark.claim(points=1, visibility="after_published", partial=True)
+def test_triples_negatives(lesson, partial_credit):
+    """triple works for negative numbers too."""
+    right = [lesson.triple(x) == 3 * x for x in (-1, -2)]
+    partial_credit(sum(right) / len(right))
+    assert all(right)
+'''
+
+PLAIN = "def answer():\n    return 42\n"
+PLAIN_CHECKS = '''\
+import pytest
+
+
+@pytest.mark.claim(points=1)
+def test_answer(lesson):
+    """The answer is 42."""
+    assert lesson.answer() == 42
+'''
+
+
+def test_solution_blocks_become_stubs_at_their_indentation():
+    released, count = strip_solutions(HOMEWORK, lesson="homework")
+    assert count == 2
+    assert released == HOMEWORK.replace(
+        "    # BEGIN SOLUTION\n    return SCALE * x\n    # END SOLUTION\n",
+        '    raise NotImplementedError("Homework (homework): Return x times three.")\n',
+    ).replace(
+        '        # BEGIN SOLUTION\n        # HOMEWORK: return the string "triples numbers"\n'
+        '        return "triples numbers"\n        # END SOLUTION\n',
+        '        raise NotImplementedError("Homework (homework): return the string \\"triples numbers\\"")\n',
+    )
+
+
+def test_a_long_stub_is_wrapped_as_ruff_format_would():
+    source = (
+        'def f():\n    """'
+        + "Do a thing " * 10
+        + '"""\n    # BEGIN SOLUTION\n    pass\n    # END SOLUTION\n'
+    )
+    released, _ = strip_solutions(source, lesson="x")
+    assert released.endswith(
+        '    raise NotImplementedError(\n        "Homework (x): Do a thing Do a thing Do a thing Do a thing Do a thing Do a thing Do a thing Do a thing Do a thing Do a thing"\n    )\n'
+    )
+
+
+def test_a_lesson_without_solutions_is_unchanged():
+    assert strip_solutions(PLAIN, lesson="plain") == (PLAIN, 0)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def f():\n    # BEGIN SOLUTION\n    pass\n", "x.py:2: BEGIN SOLUTION is never closed"),
+        ("def f():\n    pass\n    # END SOLUTION\n", "x.py:3: END SOLUTION without BEGIN"),
+        (
+            "def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    # END SOLUTION\n",
+            "x.py:3: BEGIN SOLUTION inside another",
+        ),
+    ],
+)
+def test_unpaired_markers_are_refused(source, message):
+    with pytest.raises(SolutionError, match=message):
+        strip_solutions(source, lesson="x", filename="x.py")
+
+
+def test_hidden_claims_are_cut_with_their_decorators_and_comment():
+    released, claims = remove_hidden_claims(HOMEWORK_CHECKS)
+    assert [(c.name, c.points, c.cases, c.visibility) for c in claims] == [
+        ("test_triples_anything", 4.0, 2, "hidden"),
+        ("test_triples_negatives", 1.0, 1, "after_published"),
+    ]
+    kept = HOMEWORK_CHECKS.split("\n\n\n# catches")[0] + "\n\n\n@pytest.mark.claim(points=1)\n"
+    kept += HOMEWORK_CHECKS.split("@pytest.mark.claim(points=1)\n")[1].split("\n\n\n@")[0] + "\n"
+    assert released == kept
+    compile(released, "released", "exec")
+
+
+def test_a_computed_claim_argument_is_refused():
+    source = "import pytest\n\n\n@pytest.mark.claim(points=N, visibility='hidden')\ndef test_x():\n    pass\n"
+    with pytest.raises(HiddenClaimError, match="must be literals"):
+        remove_hidden_claims(source, filename="check_x.py")
+
+
+def _release(root, out) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "checks.release", str(out), "--root", str(root)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def course(pytester):
+    return make_project(
+        pytester.path,
+        {"homework": HOMEWORK, "plain": PLAIN},
+        {"homework": HOMEWORK_CHECKS, "plain": PLAIN_CHECKS},
+    )
+
+
+def test_student_release_scores_untouched_homework_zero_and_says_what_is_held_back(
+    pytester, course, monkeypatch
+):
+    out = course.parent / f"{course.name}-release"
+    report = _release(course, out)
+    assert "solution blocks stubbed in homework (2); 3 hidden claim(s), 5 points" in report
+    assert json.loads((out / "checks/_withheld.json").read_text()) == {
+        "lessons": {"homework": {"claims": 3, "points": 5.0}}
+    }
+    assert "test_triples_anything" not in (out / "checks/check_homework.py").read_text()
+
+    monkeypatch.chdir(out)
+    result = pytester.runpytest_subprocess("lessons", "--grade-json", "results.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    results = grade(result, out / "results.json")
+    assert {name: t["score"] for name, t in by_name(results).items()} == {
+        "test_triples_two": 0,
+        "test_describes_itself": 0,
+        "test_answer": 1,
+    }
+    assert by_name(results)["test_triples_two"]["output"].endswith(
+        "not attempted yet: Homework (homework): Return x times three."
+    )
+    out_text = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "homework*0/2*0/3",
+            "plain*1/1*1/1",
+            "total*1/3*1/4",
+            "5 points are held back for hidden claims (homework: 5): your instructor grades them*",
+        ]
+    )
+    assert "Traceback" not in out_text and "raise NotImplementedError" not in out_text
+
+
+def test_instructor_copy_grades_and_exports_the_hidden_claims(pytester, course):
+    result = pytester.runpytest_subprocess("lessons", "--grade-json", "results.json")
+    assert result.ret == pytest.ExitCode.OK
+    tests = by_name(grade(result, course / "results.json"))
+    assert {name: (t["score"], t["visibility"]) for name, t in tests.items()} == {
+        "test_triples_two": (2, "visible"),
+        "test_triples_anything[1]": (2, "hidden"),
+        "test_triples_anything[5]": (2, "hidden"),
+        "test_describes_itself": (1, "visible"),
+        "test_triples_negatives": (1, "after_published"),
+        "test_answer": (1, "visible"),
+    }
+    assert "held back" not in result.stdout.str()
+
+
+def test_release_of_this_project(tmp_path, pytester, monkeypatch):
+    """The real release: learning_rate's homework is stubbed and scores 0 with "not attempted"
+    reasons; the hidden claims are withheld; a lesson without homework still scores full marks."""
+    if (REPO / WITHHELD_FILE).exists():
+        pytest.skip("this copy is a student release: its hidden claims are already withheld")
+    out = tmp_path / "release"
+    _release(REPO, out)
+    withheld = json.loads((out / "checks/_withheld.json").read_text())["lessons"]
+    assert withheld["learning_rate"]["points"] > 0
+    lesson = (out / "lessons/learning_rate.py").read_text()
+    assert "BEGIN SOLUTION" not in lesson and "Homework (learning_rate): " in lesson
+    assert (out / "README.md").read_bytes() == (REPO / "README.md").read_bytes()
+    assert not (out / ".venv").exists()
+
+    monkeypatch.chdir(out)
+    args = ["lessons/learning_rate.py", "lessons/linear_model.py", "--grade-json", "results.json"]
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    tests = grade(result, out / "results.json")["tests"]
+    homework = [t for t in tests if t["tags"] == ["learning_rate"]]
+    assert homework and all(t["score"] == 0 for t in homework)
+    assert all("\nnot attempted yet: Homework (learning_rate): " in t["output"] for t in homework)
+    assert all(t["score"] == t["max_score"] for t in tests if t["tags"] == ["linear_model"])
+    assert all(t["visibility"] == "visible" for t in tests)
+    held = withheld["learning_rate"]["points"]
+    result.stdout.fnmatch_lines([f"{held:g} points are held back for hidden claims*"])
+    assert "Traceback" not in result.stdout.str()
