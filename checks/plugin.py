@@ -9,5 +9,6 @@ pytest_plugins = [
     "checks.claims",
     "checks.devices",
     "checks.threads",
+    "checks.denormals",
     "checks.scoring",
 ]
