@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from lessons._oracles import two_slope_fit
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
@@ -60,3 +61,23 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     residual = (wide_fit.yhat - y).flatten() ** 2
     assert float(residual[left].mean()) < NOISE_VARIANCE
     assert float(residual[~left].mean()) < NOISE_VARIANCE
+
+
+@pytest.mark.claim(points=1)
+def test_timed_wide_net_training_fits_below_the_noise(benchmark, lesson, data, device, wide_fit):
+    """Benchmark: the 500-node net trained from scratch (seed 1, lr 0.001, 5000 epochs), timed,
+    ends below the noise variance with the same final loss as the session's fit (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model(WIDTH, seed=1),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=wide_fit,
+        rounds=3,
+        what="500 MOOYAHO nodes",
+    )
+    assert result.final_loss < NOISE_VARIANCE
+    assert abs(result.final_loss - wide_fit.final_loss) <= 1e-6 * wide_fit.final_loss

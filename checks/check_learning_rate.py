@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from lessons._oracles import mse_hessian
 
 EPOCHS = 1000  # the lecture's epochs for Example 2
@@ -85,3 +86,24 @@ def test_rate_just_above_critical_diverges(lesson, data, eigenvalue, device):
     """At 105% of 2/λ_max the loss overflows within 1000 epochs (it grows ≈ 1.21× per epoch)."""
     fit = _train(lesson, data, (1 + MARGIN) * 2 / eigenvalue, device)
     assert not bool(torch.isfinite(fit.losses).all())
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
+    benchmark, lesson, data, device, homework_fit
+):
+    """Benchmark: Example 2 trained from scratch at lr 0.1 (1000 epochs), timed, leaves the finite
+    range at the same epoch as the session's fit."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=HOMEWORK_LR, epochs=EPOCHS, device=device),
+        fresh=lesson.build_model,
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=homework_fit,
+        what="Linear(3, 1), lr 0.1",
+    )
+    assert result.first_nonfinite_epoch is not None
+    assert result.first_nonfinite_epoch == homework_fit.first_nonfinite_epoch

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from lessons._oracles import least_squares, with_intercept
 
 LR, EPOCHS = 0.1, 1000
@@ -77,3 +78,22 @@ def test_estimates_are_near_the_true_weights(lesson, bias_fit, data):
     standard_errors = torch.linalg.inv(A.T @ A).diagonal().sqrt().float()  # sigma = 1 is known
     error = (lesson.weights(bias_fit.model) - torch.tensor(lesson.TRUE_W)).abs()
     assert (error < STANDARD_ERRORS * standard_errors).all()
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_recovers_least_squares(benchmark, lesson, data, device, bias_fit, oracle):
+    """Benchmark: x*w + b trained from scratch (lr 0.1, 1000 epochs), timed, lands on the
+    least-squares (w0, w1) with the same final loss as the session's fit (to 1e-6)."""
+    x, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, x, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model("bias"),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=bias_fit,
+        what="x*w + b",
+    )
+    assert (lesson.weights(result.model) - _w0_w1(oracle)).abs().max() < WEIGHT_TOLERANCE
+    assert abs(result.final_loss - bias_fit.final_loss) <= 1e-6 * bias_fit.final_loss

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from lessons._oracles import least_squares, mse, with_intercept
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
@@ -55,3 +56,23 @@ def test_predictions_follow_the_noise(noise_fit, data):
     _, y = data
     r = torch.corrcoef(torch.cat([noise_fit.yhat.T, y.T]))[0, 1]
     assert r > 0.5
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_memorises_the_noise(benchmark, lesson, data, device, noise_fit, zero_loss):
+    """Benchmark: the 500-node net trained on the noise from scratch (seed 1, lr 0.001, 5000
+    epochs), timed, ends below 0.8 x the zero predictor, with the session's final loss (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model(WIDTH, seed=1),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=noise_fit,
+        rounds=3,
+        what="500 MOOYAHO nodes on noise",
+    )
+    assert result.final_loss < 0.8 * zero_loss
+    assert abs(result.final_loss - noise_fit.final_loss) <= 1e-6 * noise_fit.final_loss

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from lessons._oracles import least_squares, with_intercept
 
 LR, EPOCHS = 0.01, 1000  # the lecture's settings
@@ -81,3 +82,23 @@ def test_estimates_are_within_three_standard_errors_of_the_truth(poly_fit, data)
     assert (error < STANDARD_ERRORS * standard_errors).all(), (
         f"errors {error} vs SE {standard_errors}"
     )
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_reaches_least_squares(benchmark, lesson, data, device, poly_fit, oracle):
+    """Benchmark: the lecture's Linear(3, 1) trained from scratch (lr 0.01, 1000 epochs), timed,
+    ends within 0.1% of the least-squares MSE, with the same final loss as the session's fit."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lesson.build_model,
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=poly_fit,
+        what="Linear(3, 1), lr 0.01",
+    )
+    _, floor = oracle
+    assert abs(result.final_loss - floor) < LOSS_TOLERANCE * floor
+    assert abs(result.final_loss - poly_fit.final_loss) <= ROUND_OFF * poly_fit.final_loss

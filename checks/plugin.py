@@ -10,5 +10,6 @@ pytest_plugins = [
     "checks.devices",
     "checks.threads",
     "checks.denormals",
+    "checks.benchmarks",
     "checks.scoring",
 ]
