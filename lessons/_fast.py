@@ -1,10 +1,10 @@
-"""The lecture's loop with its backward pass written out: the same kernels, the same numbers, faster.
+"""The lecture's loop with its backward pass written out: same kernels, same numbers, faster.
 
 On nets this small an epoch of ``fit``'s autograd loop is mostly bookkeeping: recording the graph,
 walking it in ``backward()``, the module calls and ``optimizer.step()`` (2-node net: ~150 µs an
 epoch, of which the arithmetic itself is ~25 µs). For the nets the lecture builds (a ``Linear``, or
 a ``Sequential`` of ``Linear``, ``ReLU`` and ``MOOYAHO`` layers) this module calls exactly the
-kernels that autograd and ``optim.SGD`` call, on the same inputs, in the same order, without a graph:
+kernels that autograd and ``optim.SGD`` call, on the same inputs, in the same order, with no graph:
 
     forward   F.linear, relu, sigmoid(200 * x), mse_loss        what the modules call
     backward  mse_loss_backward, mm, sum, threshold_backward,   what autograd's nodes call
@@ -50,7 +50,7 @@ def _has_hooks(module: nn.Module) -> bool:
 
 
 def plan(model: nn.Module) -> tuple[tuple[str, nn.Module, float | None], ...] | None:
-    """``(kind, layer, steepness)`` per layer if this engine reproduces the model's training exactly."""
+    """``(kind, layer, steepness)`` per layer if this engine trains the model exactly, else None."""
     if type(model) is nn.Linear:
         layers = (model,)
     elif type(model) is nn.Sequential:
@@ -102,7 +102,7 @@ def _forward(steps, X):
 
 
 def _backward(steps, X, outs, grad):
-    """Walk back from d loss / d yhat; return ``(params, grads)`` in ``model.parameters()`` order."""
+    """Walk back from d loss / d yhat; return ``(params, grads)``, in ``parameters()`` order."""
     params, grads = [], []
     for i in range(len(steps) - 1, -1, -1):
         (kind, layer, steepness), out = steps[i], outs[i]

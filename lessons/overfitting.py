@@ -1,4 +1,4 @@
-"""(5/5) More nodes, more overfitting: the train loss keeps falling, the held-out loss turns back up.
+"""(5/5) More nodes, more overfitting: train loss keeps falling, held-out loss turns back up.
 
 The lecture's 500-node ``sigmoid(200x)`` net ends below the noise variance on its training data and
 the lecture warns that wide nets often overfit. Here that is measured on data the nets never saw.
@@ -13,11 +13,11 @@ digits), and 20 training points instead of 100, so that 600 nets train in about 
 one CPU core (all seeds of a width at once: lessons/_batched.py). On 100 points the same curve
 needs widths of 500 and 5000 epochs to turn up.
 
-Measured (mean over the 100 seeds): train MSE 0.48, 0.17, 0.067, 0.029, 0.016, 0.0076 and held-out
-MSE 0.50, 0.23, 0.152, 0.134, 0.136, 0.143 for widths 5, 10, 20, 50, 100, 200. The train loss falls
-at every width; the held-out loss is lowest at width 50 and rises after it (paired over seeds:
-+0.003 ± 0.001 from 50 to 100 nodes, +0.007 ± 0.001 from 100 to 200). Even a perfect model would
-score 0.09 on held-out data: that is the noise.
+Measured (mean over the 100 seeds): train MSE 0.48, 0.155, 0.069, 0.027, 0.014, 0.0069 and
+held-out MSE 0.50, 0.23, 0.155, 0.132, 0.134, 0.140 for widths 5, 10, 20, 50, 100, 200. The train
+loss falls at every width; the held-out loss is lowest at width 50 and rises after it (paired over
+seeds: +0.002 ± 0.001 from 50 to 100 nodes, +0.008 ± 0.001 from 50 to 200). Even a perfect model
+would score 0.09 on held-out data: that is the noise.
 
 Narrow nets of such sharp steps train chaotically at this rate: when a step crosses a data point
 its gradient jumps, and a float32 round-off difference grows to a few percent of a seed's final
@@ -66,7 +66,7 @@ EPOCHS = 500
 
 
 def make_data(seed: int, n: int = TRAIN_POINTS) -> tuple[torch.Tensor, torch.Tensor]:
-    """A training set: ``n`` points of the lecture's piecewise process, noise drawn with ``seed``."""
+    """A training set: ``n`` points of the lecture's piecewise process, noise from ``seed``."""
     return piecewise_data(seed=seed, n=n)
 
 
@@ -77,7 +77,7 @@ def held_out_data(seed: int, n: int = HELD_OUT_POINTS) -> tuple[torch.Tensor, to
 
 @dataclass(frozen=True)
 class WidthSweep:
-    """Final MSE of every net: ``train[i, s]`` and ``held_out[i, s]`` for width ``widths[i]``, seed s."""
+    """Final MSE of each net: ``train[i, s]``, ``held_out[i, s]`` at width ``widths[i]``, seed s."""
 
     widths: tuple[int, ...]
     train: torch.Tensor
