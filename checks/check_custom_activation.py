@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
@@ -92,3 +93,23 @@ def test_figure_losses(lesson, wide_fit, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(WIDTH), style)
+
+
+@pytest.mark.claim(points=1)
+def test_timed_wide_net_training_fits_below_the_noise(benchmark, lesson, data, device, wide_fit):
+    """Benchmark: the 500-node net trained from scratch (seed 1, lr 0.001, 5000 epochs), timed,
+    ends below the noise variance with the same final loss as the session's fit (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model(WIDTH, seed=1),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=wide_fit,
+        rounds=3,
+        what="500 MOOYAHO nodes",
+    )
+    assert result.final_loss < NOISE_VARIANCE
+    assert abs(result.final_loss - wide_fit.final_loss) <= 1e-6 * wide_fit.final_loss

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
 from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
@@ -176,3 +177,26 @@ def test_critical_rate_holds_on_other_data(lesson, partial_credit):
         right.append(abs(critical - expected) < 1e-6 * expected)
     partial_credit(sum(right) / len(right))
     assert all(right), f"right for {sum(right)} of {len(right)} seeds"
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
+    benchmark, lesson, data, device, homework_fit
+):
+    """Benchmark: Example 2 trained from scratch at lr 0.1 (1000 epochs), timed, leaves the finite
+    range at the same epoch as the session's fit, as divergence_epoch reads it."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=HOMEWORK_LR, epochs=EPOCHS, device=device),
+        fresh=lesson.build_model,
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=homework_fit,
+        what="Linear(3, 1), lr 0.1",
+    )
+    # Read through the homework's divergence_epoch: an untouched release scores nothing here.
+    epoch = expect_index(lesson.divergence_epoch(result), name="divergence_epoch")
+    assert epoch is not None, "the timed run stayed finite"
+    assert epoch == result.first_nonfinite_epoch == homework_fit.first_nonfinite_epoch

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
@@ -101,3 +102,22 @@ def test_figure_losses(lesson, bias_fit, design_fit, figure_snapshot):
 @pytest.mark.parametrize("view", ["bias", "design"])
 def test_diagram(lesson, view, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(view), style)
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_recovers_least_squares(benchmark, lesson, data, device, bias_fit, oracle):
+    """Benchmark: x*w + b trained from scratch (lr 0.1, 1000 epochs), timed, lands on the
+    least-squares (w0, w1) with the same final loss as the session's fit (to 1e-6)."""
+    x, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, x, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model("bias"),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=bias_fit,
+        what="x*w + b",
+    )
+    assert (lesson.weights(result.model) - _w0_w1(oracle)).abs().max() < WEIGHT_TOLERANCE
+    assert abs(result.final_loss - bias_fit.final_loss) <= 1e-6 * bias_fit.final_loss

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, mse, with_intercept
@@ -82,3 +83,23 @@ def test_figure_losses(lesson, data, noise_fit, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(WIDTH), style)
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_memorises_the_noise(benchmark, lesson, data, device, noise_fit, zero_loss):
+    """Benchmark: the 500-node net trained on the noise from scratch (seed 1, lr 0.001, 5000
+    epochs), timed, ends below 0.8 x the zero predictor, with the session's final loss (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model(WIDTH, seed=1),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=noise_fit,
+        rounds=3,
+        what="500 MOOYAHO nodes on noise",
+    )
+    assert result.final_loss < 0.8 * zero_loss
+    assert abs(result.final_loss - noise_fit.final_loss) <= 1e-6 * noise_fit.final_loss

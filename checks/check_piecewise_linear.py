@@ -2,6 +2,7 @@
 
 import pytest
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
@@ -90,3 +91,22 @@ def test_figure_losses(lesson, line_fit, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_settles_on_the_floor(benchmark, lesson, data, device, line_fit, line_floor):
+    """Benchmark: the straight line trained from scratch (lr 0.1, 10000 epochs), timed, settles on
+    the least-squares floor with the same final loss as the session's fit (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lesson.build_model,
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=line_fit,
+        what="Linear(1, 1), 10000 epochs",
+    )
+    assert abs(result.final_loss - line_floor) < LOSS_TOLERANCE * line_floor
+    assert abs(result.final_loss - line_fit.final_loss) <= 1e-6 * line_fit.final_loss

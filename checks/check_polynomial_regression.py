@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
@@ -108,3 +109,23 @@ def test_figure_losses(lesson, poly_fit, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)
+
+
+@pytest.mark.claim(points=1)
+def test_timed_training_reaches_least_squares(benchmark, lesson, data, device, poly_fit, oracle):
+    """Benchmark: the lecture's Linear(3, 1) trained from scratch (lr 0.01, 1000 epochs), timed,
+    ends within 0.1% of the least-squares MSE, with the same final loss as the session's fit."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lesson.build_model,
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=poly_fit,
+        what="Linear(3, 1), lr 0.01",
+    )
+    _, floor = oracle
+    assert abs(result.final_loss - floor) < LOSS_TOLERANCE * floor
+    assert abs(result.final_loss - poly_fit.final_loss) <= ROUND_OFF * poly_fit.final_loss

@@ -1,8 +1,11 @@
 """Claims of the ReLU nets: one node cannot fit the kink, two can, and seed 40352 traps two."""
 
+import itertools
+
 import pytest
 import torch
 
+from checks.benchmarks import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
@@ -152,3 +155,114 @@ def test_figure_losses(lesson, one_node, two_nodes, stuck, figure_snapshot):
 @pytest.mark.parametrize("width", [1, 2])
 def test_diagram(lesson, width, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(width), style)
+
+
+# (4/5) "More nodes, more chance of a bad local minimum", measured: every seed of a width trains at
+# once (lesson.final_losses), so 1000 seeds per width cost about as much as one fit.
+SWEEP_WIDTHS = (1, 2, 3, 5, 10, 50)
+SWEEP_SEEDS = 1000
+# A seed reaches the floor when its final loss is within 1% of the two-slope floor. Measured, every
+# final loss sits at the floor (to 1e-7 relative) or at least 3.9x above it: nothing in between.
+FLOOR_MARGIN = 1.01
+STUCK_GAP = 3.0
+SAMPLING_SLACK = 3  # standard errors of a fraction measured over SWEEP_SEEDS seeds
+
+
+@pytest.fixture(scope="module")
+def sweep(lesson, data, device):
+    """The final loss of seeds 0..999 at each width (lr 0.1, 1000 epochs, the lecture's settings)."""
+    X, y = data
+    return {
+        width: lesson.final_losses(
+            width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
+        )
+        for width in SWEEP_WIDTHS
+    }
+
+
+@pytest.fixture(scope="module")
+def floor_fractions(sweep, data):
+    """The share of seeds that reach the two-slope floor, per width."""
+    _, _, floor = two_slope_fit(*data)
+    return {
+        w: float((losses < FLOOR_MARGIN * floor).double().mean()) for w, losses in sweep.items()
+    }
+
+
+@pytest.mark.claim(points=1)
+def test_one_node_never_reaches_the_floor_and_fifty_always_do(floor_fractions):
+    """Over 1000 seeds: no 1-node net reaches the two-slope floor (one node serves one side of 0),
+    and every 50-node net does."""
+    assert floor_fractions[1] == 0.0
+    assert floor_fractions[50] == 1.0
+
+
+@pytest.mark.claim(points=2)
+def test_more_nodes_make_a_bad_local_minimum_rarer_not_likelier(floor_fractions):
+    """The lecture's (4/5) says more nodes make a bad local minimum likelier. Measured over 1000
+    seeds per width it is the other way round: the share of nets that reach the floor grows with
+    width (measured 0, 0.48, 0.75, 0.94, 0.998, 1 for 1, 2, 3, 5, 10, 50 nodes), never falling by
+    more than 3 standard errors, and 10 nodes beat 2 by more than 0.4."""
+    shares = [floor_fractions[w] for w in SWEEP_WIDTHS]
+    for narrow, wide in itertools.pairwise(shares):
+        standard_error = max(narrow * (1 - narrow), 1 / SWEEP_SEEDS) ** 0.5 / SWEEP_SEEDS**0.5
+        assert wide >= narrow - SAMPLING_SLACK * standard_error, f"shares by width: {shares}"
+    assert floor_fractions[10] - floor_fractions[2] > 0.4, f"shares by width: {shares}"
+
+
+@pytest.mark.claim(points=1)
+def test_every_seed_ends_at_the_floor_or_far_above_it(sweep, data):
+    """No seed is merely slow: each final loss is at the floor (within 1%) or more than 3x above it,
+    at a one-sided fit that more epochs cannot leave (as for seed 40352)."""
+    _, _, floor = two_slope_fit(*data)
+    for width, losses in sweep.items():
+        between = (losses >= FLOOR_MARGIN * floor) & (losses < STUCK_GAP * floor)
+        assert not bool(between.any()), f"width {width}: {int(between.sum())} seeds in between"
+
+
+@pytest.mark.claim(points=1)
+def test_timed_two_node_training_reaches_the_floor(benchmark, lesson, data, device, two_nodes):
+    """Benchmark: training 2 nodes (seed 1, 1000 epochs) from scratch, timed, ends at the two-slope
+    floor with the same final loss as the session's fit (to 1e-6)."""
+    X, y = data
+    result = time_training(
+        benchmark,
+        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        fresh=lambda: lesson.build_model(2, seed=1),
+        lesson=lesson,
+        device=device,
+        epochs=EPOCHS,
+        session_result=two_nodes,
+        what="2 nodes, seed 1",
+    )
+    _, _, floor = two_slope_fit(*data)
+    assert _close(result.final_loss, floor)
+    assert abs(result.final_loss - two_nodes.final_loss) <= 1e-6 * two_nodes.final_loss
+
+
+@pytest.mark.claim(points=1)
+def test_timed_seed_sweep_gives_the_same_losses(benchmark, lesson, data, device, sweep):
+    """Benchmark: the whole sweep (6 widths x 1000 seeds x 1000 epochs), timed, gives every seed the
+    same final loss as the session's sweep (to 1e-6)."""
+    X, y = data
+
+    def train():
+        return {
+            width: lesson.final_losses(
+                width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
+            )
+            for width in SWEEP_WIDTHS
+        }
+
+    result = time_training(
+        benchmark,
+        train,
+        lesson=lesson,
+        device=device,
+        epochs=len(SWEEP_WIDTHS) * SWEEP_SEEDS * EPOCHS,
+        session_result=sweep,
+        rounds=3,
+        what="seed sweep, 6 widths x 1000 seeds",
+    )
+    for width in SWEEP_WIDTHS:
+        assert torch.allclose(result[width], sweep[width], rtol=1e-6, atol=0)

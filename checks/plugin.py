@@ -9,6 +9,8 @@ pytest_plugins = [
     "checks.claims",
     "checks.devices",
     "checks.threads",
+    "checks.denormals",
+    "checks.benchmarks",
     "checks.scoring",
     "checks.snapshots",
     "checks.report",

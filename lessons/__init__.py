@@ -9,6 +9,7 @@ LESSONS = (
     "relu_nodes",  # one ReLU node cannot fit, two can (seed 1), seed 40352 gets stuck
     "custom_activation",  # 500 sigmoid(200x) nodes fit below the noise variance
     "memorise_noise",  # the same net fits pure noise below the zero predictor
+    "overfitting",  # (5/5) wider nets: train loss keeps falling, held-out loss turns back up
     "learning_rate",  # homework: lr 0.1 diverges, and why (2 / largest Hessian eigenvalue)
 )
 

@@ -1,0 +1,194 @@
+"""The lecture's own training code, cell by cell, as the baseline the suite is measured against.
+
+Every training cell of the lecture is copied verbatim (its global ``torch.manual_seed``, its
+``loss_fn(y, yhat)`` order, its ``net.zero_grad()``); plots and graphviz cells are left out, since
+they train nothing. One change: the lecture draws the piecewise data with an unseeded
+``np.random.normal()``; here that draw is seeded (43052, point by point, as ``_f`` draws it), so
+the lecture's nets see exactly the lessons' data and their numbers can be compared bit for bit.
+
+``python -m checks.lecture_reference`` runs the whole lecture once and prints how long each cell
+trained: the baseline of the speed target "``pytest lessons`` takes less time than the lecture".
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+PIECEWISE_SEED = 43052  # the lessons' seed for the lecture's unseeded np.random.normal
+
+
+def polynomial_regression() -> dict:
+    """예제2: the cubic, Linear(3, 1), SGD lr 0.01, 1000 epochs."""
+    torch.manual_seed(43052)
+    x, _ = torch.randn(100).sort()
+    X = torch.vstack([x, x**2, x**3]).T
+    W = torch.tensor([[4.0], [3.0], [-2.0]])
+    bias = 1.0
+    ϵ = torch.randn(100, 1)
+    y = X @ W + bias + ϵ
+    net = torch.nn.Linear(in_features=3, out_features=1, bias=True)
+    loss_fn = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    for epoc in range(1000):  # noqa: B007 (the lecture's loop variable)
+        ## 1
+        yhat = net(X)
+        ## 2
+        loss = loss_fn(y, yhat)
+        ## 3
+        loss.backward()
+        ## 4
+        optimizer.step()
+        net.zero_grad()
+    return {"net": net, "loss": loss.detach()}
+
+
+def piecewise_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """예제3's data; ``np.random.normal()`` seeded, drawn point by point from left to right."""
+    rng = np.random.default_rng(PIECEWISE_SEED)
+    _x = np.linspace(-1, 1, 100).tolist()
+    _f = lambda x: x * 1 + rng.normal() * 0.3 if x < 0 else x * 3.5 + rng.normal() * 0.3  # noqa: E731
+    _y = list(map(_f, _x))
+    X = torch.tensor(_x).reshape(100, 1)
+    y = torch.tensor(_y).reshape(100, 1)
+    return X, y
+
+
+def straight_line(X: torch.Tensor, y: torch.Tensor) -> dict:
+    """예제3: Linear(1, 1), lr 0.1, 10000 epochs (the lecture does not seed it; seed 1 here)."""
+    torch.manual_seed(1)
+    net = torch.nn.Linear(in_features=1, out_features=1, bias=True)
+    loss_fn = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    for epoc in range(10000):  # noqa: B007
+        ## 1
+        yhat = net(X)
+        ## 2
+        loss = loss_fn(y, yhat)
+        ## 3
+        loss.backward()
+        ## 4
+        optimizer.step()
+        net.zero_grad()
+    return {"net": net, "loss": loss.detach()}
+
+
+def relu_net(X: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, epochs: int) -> dict:
+    """net2 (width 1, seed 1, 1000 epochs) and net3 (width 2; seed 1, 1000 or 40352, 10000)."""
+    loss_fn = torch.nn.MSELoss()
+    torch.manual_seed(seed)
+    layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=False)
+    activation1 = torch.nn.ReLU()
+    layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=False)
+    net3 = torch.nn.Sequential(layer1, activation1, layer2)
+    optimizer3 = torch.optim.SGD(net3.parameters(), lr=0.1)
+    for epoc in range(epochs):  # noqa: B007
+        ## 1
+        yhat = net3(X)
+        ## 2
+        loss = loss_fn(y, yhat)
+        ## 3
+        loss.backward()
+        ## 4
+        optimizer3.step()
+        net3.zero_grad()
+    return {"net": net3, "loss": loss.detach()}
+
+
+def mooyaho(input):
+    return torch.sigmoid(200 * input)
+
+
+class MOOYAHO(torch.nn.Module):
+    def __init__(self):
+        super().__init__()  # init the base class
+
+    def forward(self, input):
+        return mooyaho(input)  # simply apply already implemented SiLU
+
+
+def wide_net(X: torch.Tensor, y: torch.Tensor) -> dict:
+    """net4: 500 MOOYAHO nodes with biases, seed 1, lr 0.001, 5000 epochs."""
+    loss_fn = torch.nn.MSELoss()
+    torch.manual_seed(1)  # 초기가중치를 똑같이 하기 위해서..
+    layer1 = torch.nn.Linear(in_features=1, out_features=500, bias=True)
+    activation1 = MOOYAHO()
+    layer2 = torch.nn.Linear(in_features=500, out_features=1, bias=True)
+    net4 = torch.nn.Sequential(layer1, activation1, layer2)
+    optimizer4 = torch.optim.SGD(net4.parameters(), lr=0.001)
+    for epoc in range(5000):  # noqa: B007
+        # 1
+        yhat = net4(X)
+        # 2
+        loss = loss_fn(yhat, y)
+        # 3
+        loss.backward()
+        # 4
+        optimizer4.step()
+        net4.zero_grad()
+    return {"net": net4, "loss": loss.detach()}
+
+
+def noise_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """무엇이든 맞출 수 있음: X = linspace(-1, 1, 100), y = randn(100, 1) after seed 43052."""
+    torch.manual_seed(43052)
+    __X = torch.linspace(-1, 1, 100).reshape(100, 1)
+    __y = torch.randn(100, 1)
+    return __X, __y
+
+
+def cells() -> dict[str, Callable[[], dict]]:
+    """The lecture's training cells in lecture order, each a call that trains once."""
+    X, y = piecewise_data()
+    return {
+        "polynomial_regression": polynomial_regression,
+        "straight_line": lambda: straight_line(X, y),
+        "net2 (1 node, seed 1)": lambda: relu_net(X, y, width=1, seed=1, epochs=1000),
+        "net3 (2 nodes, seed 1)": lambda: relu_net(X, y, width=2, seed=1, epochs=1000),
+        "net3 (2 nodes, seed 40352)": lambda: relu_net(X, y, width=2, seed=40352, epochs=10000),
+        "net4 (500 MOOYAHO nodes)": lambda: wide_net(X, y),
+        "net4 on noise": lambda: wide_net(*noise_data()),
+    }
+
+
+def run(names: list[str] | None = None) -> dict[str, tuple[float, dict]]:
+    """Train the chosen cells (all by default) once; return ``{cell: (seconds, result)}``.
+
+    The global random stream is restored afterwards: the lecture's seeds stay inside.
+    """
+    timings = {}
+    with torch.random.fork_rng(devices=[]):
+        for name, cell in cells().items():
+            if names and name not in names:
+                continue
+            start = time.perf_counter()
+            result = cell()
+            timings[name] = (time.perf_counter() - start, result)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1, as pytest lessons uses)",
+    )
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.torch_threads)
+    start = time.perf_counter()
+    timings = run()
+    total = time.perf_counter() - start
+    for name, (seconds, result) in timings.items():
+        print(f"{name:<28} {seconds:7.2f} s   final loss {float(result['loss']):.6g}")
+    print(f"{'lecture, all cells':<28} {total:7.2f} s   ({args.torch_threads} torch thread(s))")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""The speed targets of issue #4, each a benchmark against a baseline timed in the same run.
+
+They assert ratios, never absolute times, and only when benchmarks are on (they take a couple of
+minutes and want quiet cores; CI runs them, see .ci/run):
+
+    pytest tests/test_speed_targets.py --benchmark-enable --benchmark-json targets.json
+
+1. The shared training loop (``fit``) runs the lecture's 2-node net at least 2x faster per epoch
+   than the lecture's own loop, with the same bits.
+2. The batched seed sweep (relu_nodes: 6 widths x 1000 seeds) is at least 50x faster per
+   seed-epoch than a Python loop of ``fit`` over seeds.
+3. The whole ``pytest lessons`` (every claim, multi-seed ones included) takes less wall time than
+   running the lecture's own training code once (``python -m checks.lecture_reference``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from checks import lecture_reference
+from lessons import fit, relu_nodes
+
+EPOCHS = 1000  # the lecture's epochs for its ReLU nets
+SWEEP_WIDTHS, SWEEP_SEEDS = (1, 2, 3, 5, 10, 50), 1000  # as checks/check_relu_nodes.py
+LOOP_SEEDS = 5  # seeds per width trained one by one by the baseline loop
+
+LOOP_SPEEDUP = 2.0
+SWEEP_SPEEDUP = 50.0
+
+
+@pytest.fixture
+def benchmark_on(benchmark):
+    if benchmark.disabled:
+        benchmark.skipped = True  # tells pytest-benchmark not to warn about an unused fixture
+        pytest.skip("a speed target: run with --benchmark-enable")
+    benchmark.group = "targets"
+    return benchmark
+
+
+def _ratio(benchmark, baseline: list[float], *, units: int, per: str, **info: str) -> float:
+    """Baseline median / target median, both in seconds per ``per`` (one timed run holds
+    ``units`` of them). The numbers go into the benchmark's extra_info for the report."""
+    target_time = benchmark.stats.stats.median / units
+    baseline_time = statistics.median(baseline)
+    ratio = baseline_time / target_time
+    benchmark.extra_info.update(
+        per=per,
+        target_time=target_time,
+        baseline_time=baseline_time,
+        baseline_rounds=len(baseline),
+        ratio=ratio,
+        **info,
+    )
+    return ratio
+
+
+def test_shared_loop_is_twice_as_fast_per_epoch_as_the_lecture_loop(benchmark_on):
+    X, y = relu_nodes.make_data()
+    baseline, lecture = [], {}
+
+    def lecture_loop():
+        """The lecture's cell for net3 (seed 1), verbatim, timed by hand: seconds per epoch."""
+        start = time.perf_counter()
+        with torch.random.fork_rng(devices=[]):
+            lecture["result"] = lecture_reference.relu_net(X, y, width=2, seed=1, epochs=EPOCHS)
+        return (time.perf_counter() - start) / EPOCHS
+
+    lecture_loop()  # the first optimizer imports torch._dynamo (~1 s): not part of an epoch
+
+    def setup():  # runs before each timed round, untimed: the baseline alternates with the target
+        baseline.append(lecture_loop())
+        return (relu_nodes.build_model(2, seed=1),), {}
+
+    result = benchmark_on.pedantic(
+        lambda model: fit(model, X, y, lr=relu_nodes.LR, epochs=EPOCHS), setup=setup, rounds=7
+    )
+    ratio = _ratio(
+        benchmark_on,
+        baseline,
+        units=EPOCHS,
+        per="epoch",
+        target="fit(), 2 nodes",
+        baseline_of="the lecture's loop",
+    )
+    assert torch.equal(result.losses[-1], lecture["result"]["loss"])
+    for p, q in zip(result.model.parameters(), lecture["result"]["net"].parameters(), strict=True):
+        assert torch.equal(p.detach(), q.detach())
+    assert ratio >= LOOP_SPEEDUP, f"fit is only {ratio:.2f}x faster per epoch than the lecture loop"
+
+
+def test_batched_seed_sweep_is_fifty_times_faster_per_seed_epoch(benchmark_on):
+    X, y = relu_nodes.make_data()
+    baseline, looped = [], {}
+
+    def python_loop():
+        """The baseline: fit() called seed by seed, LOOP_SEEDS seeds per width: s per seed-epoch."""
+        start = time.perf_counter()
+        for width in SWEEP_WIDTHS:
+            looped[width] = torch.tensor(
+                [
+                    fit(
+                        relu_nodes.build_model(width, seed=s), X, y, lr=relu_nodes.LR, epochs=EPOCHS
+                    ).final_loss
+                    for s in range(LOOP_SEEDS)
+                ]
+            )
+        return (time.perf_counter() - start) / (len(SWEEP_WIDTHS) * LOOP_SEEDS * EPOCHS)
+
+    def setup():
+        baseline.append(python_loop())
+        return (), {}
+
+    def sweep():
+        return {w: relu_nodes.final_losses(w, range(SWEEP_SEEDS), X, y) for w in SWEEP_WIDTHS}
+
+    result = benchmark_on.pedantic(sweep, setup=setup, rounds=3)
+    ratio = _ratio(
+        benchmark_on,
+        baseline,
+        units=len(SWEEP_WIDTHS) * SWEEP_SEEDS * EPOCHS,
+        per="seed-epoch",
+        target="relu_nodes seed sweep, batched",
+        baseline_of="a Python loop of fit() over seeds",
+    )
+    for width in SWEEP_WIDTHS:  # the loop and the batch agree on the seeds both trained
+        assert torch.allclose(result[width][:LOOP_SEEDS], looped[width], rtol=1e-4, atol=0)
+    assert ratio >= SWEEP_SPEEDUP, f"the batched sweep is only {ratio:.1f}x faster per seed-epoch"
+
+
+def _run(command: list[str], cwd) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    assert done.returncode == 0, (
+        f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+    )
+    return elapsed
+
+
+def test_pytest_lessons_takes_less_time_than_the_lecture_once(benchmark_on, pytestconfig):
+    root = pytestconfig.rootpath
+    lecture = [sys.executable, "-m", "checks.lecture_reference"]
+    lessons = [sys.executable, "-m", "pytest", "lessons", "-q"]
+    baseline = []
+
+    def setup():  # the lecture, once, before each timed pytest run
+        baseline.append(_run(lecture, root))
+        return (), {}
+
+    benchmark_on.pedantic(lambda: _run(lessons, root), setup=setup, rounds=2)
+    ratio = _ratio(
+        benchmark_on,
+        baseline,
+        units=1,
+        per="run",
+        target="pytest lessons",
+        baseline_of="the lecture's code, once",
+    )
+    assert ratio > 1.0, f"pytest lessons took {1 / ratio:.2f}x the lecture's time"
