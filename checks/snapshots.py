@@ -115,6 +115,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--figure-tolerance must be >= 0, got {tolerance}")
     results = Path(config.getoption("figure_results") or config.rootpath / DEFAULT_RESULTS)
     config.stash[_EXTENSION] = FigureSnapshotExtension.configured(tolerance, results)
+    _refuse_destructive_update(config)
+
+
+def _refuse_destructive_update(config: pytest.Config) -> None:
+    """syrupy's --snapshot-update deletes every snapshot no test of the run wrote or read. Runs
+    that read none (--collect-only, --claims) or only other devices' (the [cpu] figures skip
+    elsewhere) would delete them all (measured: every snapshot gone), so refuse those runs."""
+    if not config.getoption("update_snapshots", False):
+        return
+    if config.getoption("collectonly") or config.getoption("claims", False):
+        raise pytest.UsageError(
+            "--snapshot-update with --collect-only or --claims would delete every snapshot "
+            "(none is read in such a run): refresh snapshots with `pytest lessons --snapshot-update`"
+        )
+    device = config.getoption("device", "cpu")
+    if device == "cuda":
+        raise pytest.UsageError(
+            "--snapshot-update with --device cuda would delete the CPU figure snapshots: "
+            "snapshots are taken on the CPU (`pytest lessons --snapshot-update`)"
+        )
 
 
 def _cpu_only(request: pytest.FixtureRequest) -> None:

@@ -92,3 +92,13 @@ def test_snapshot_cycle_and_report(project):
 
     tolerant = run(project, "--figure-tolerance", "1000", slope="-2")
     assert tolerant.returncode == 0, tolerant.stdout
+
+
+@pytest.mark.parametrize("args", [["--collect-only"], ["--claims"], ["--device", "cuda"]])
+def test_snapshot_update_that_would_delete_every_snapshot_is_refused(project, args):
+    """syrupy deletes the snapshots a --snapshot-update run does not read: in these runs, all."""
+    before = sorted(p.name for p in project.rglob("__snapshots__/**/*"))
+    refused = run(project, *args, "--snapshot-update")
+    assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout + refused.stderr
+    assert "would delete" in refused.stderr
+    assert sorted(p.name for p in project.rglob("__snapshots__/**/*")) == before
