@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from checks.claims import Claim, claim_of
+from checks.scoring import lesson_order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,7 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def claims_table(claims: list[Claim]) -> list[str]:
-    """The table's lines, in collection order, and a total."""
+    """The table's lines, in the order given, and a total."""
     lesson_width = max([len("lesson"), *(len(c.lesson) for c in claims)])
     name_width = max([len("claim"), *(len(c.name) for c in claims)])
     lines = [f"{'lesson':<{lesson_width}}  {'claim':<{name_width}}  {'points':>6}  visibility"]
@@ -58,9 +59,29 @@ def pytest_collection_finish(session: pytest.Session):
     finally:
         if listing:
             session.config.option.collectonly = True  # ... and nothing runs
-            claims = [c for c in map(claim_of, session.items) if c is not None]
+            claims = [claim_of(item) for item in _in_lecture_order(session.items)]
+            claims = [c for c in claims if c is not None]
             reporter = session.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None and claims:
                 reporter.write_sep("=", "claims")
                 for line in claims_table(claims):
                     reporter.write_line(line)
+
+
+def _in_lecture_order(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Lessons as the lecture orders them, claims as their file does: collection order is
+    pytest's grouping by device (and pytest-randomly's shuffle), which reads as noise here."""
+    rank = {name: i for i, name in enumerate(lesson_order())}
+
+    def key(item: pytest.Item):
+        claim = claim_of(item)
+        lesson = claim.lesson if claim else ""
+        return (
+            rank.get(lesson, len(rank)),
+            lesson,
+            str(item.path),
+            item.location[1] or 0,
+            item.name,
+        )
+
+    return sorted(items, key=key)
