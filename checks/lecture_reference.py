@@ -1,13 +1,22 @@
-"""The lecture's own training code, cell by cell, as the baseline the suite is measured against.
+"""The lecture's own code, cell by cell: the speed baseline and the reference for lecture fidelity.
 
-Every training cell of the lecture is copied verbatim (its global ``torch.manual_seed``, its
-``loss_fn(y, yhat)`` order, its ``net.zero_grad()``); plots and graphviz cells are left out, since
-they train nothing. One change: the lecture draws the piecewise data with an unseeded
-``np.random.normal()``; here that draw is seeded (43052, point by point, as ``_f`` draws it), so
-the lecture's nets see exactly the lessons' data and their numbers can be compared bit for bit.
+Every cell that seeds, builds or trains something is copied verbatim (its global
+``torch.manual_seed``, its ``loss_fn(y, yhat)`` order, its ``net.zero_grad()``, its names, except
+that net2 shares net3's cell at width 1); only the layout is ruff's, and the plot and graphviz lines
+are left out, since they draw no random numbers. Each function is one cell, or a run of consecutive
+cells; its parameters are the lecture's own variations: 예제2's lr and epochs (the homework reruns it
+with lr 0.1) and the ReLU nets' width, seed and epochs. The lecture repeats its four-step loop in
+every training cell, and so does this module, on purpose (the duplicates tool flags these loops).
 
-``python -m checks.lecture_reference`` runs the whole lecture once and prints how long each cell
-trained: the baseline of the speed target "``pytest lessons`` takes less time than the lecture".
+Changes, both to make the numbers comparable bit for bit with the lessons: the lecture draws the
+piecewise data with an unseeded ``np.random.normal()``, seeded here (43052, point by point, as
+``_f`` draws it), and it leaves the straight line's initial weights unseeded (seed 1 here).
+
+Users: tests/test_lecture_fidelity.py runs these cells (under ``torch.random.fork_rng``) against
+the lessons, tests/test_fast_training.py against the fast engine, and tests/test_speed_targets.py
+times them. ``python -m checks.lecture_reference`` runs the lecture's training cells once and
+prints how long each trained: the baseline of the speed target "``pytest lessons`` takes less time
+than the lecture". Cells that train nothing (data, initial nets) and the homework are not timed.
 """
 
 from __future__ import annotations
@@ -20,10 +29,11 @@ import numpy as np
 import torch
 
 PIECEWISE_SEED = 43052  # the lessons' seed for the lecture's unseeded np.random.normal
+HOMEWORK_LR = 0.1  # 숙제: "optimizer= torch.optim.SGD(net.parameters(),lr=0.1) 로 변경하여"
 
 
-def polynomial_regression() -> dict:
-    """예제2: the cubic, Linear(3, 1), SGD lr 0.01, 1000 epochs."""
+def polynomial_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """예제2's 모형 cell: the cubic's data, drawn after ``torch.manual_seed(43052)``."""
     torch.manual_seed(43052)
     x, _ = torch.randn(100).sort()
     X = torch.vstack([x, x**2, x**3]).T
@@ -31,10 +41,20 @@ def polynomial_regression() -> dict:
     bias = 1.0
     ϵ = torch.randn(100, 1)
     y = X @ W + bias + ϵ
+    return X, y
+
+
+def polynomial_regression(lr: float = 0.01, epochs: int = 1000) -> dict:
+    """예제2: the data, then Linear(3, 1), MSE, SGD and the loop (lr 0.01, 1000 epochs).
+
+    The net's weights are the global stream's next draws after the data's, as in the lecture.
+    ``lr=HOMEWORK_LR`` is the homework; ``epochs`` lets a test stop that diverging run early.
+    """
+    X, y = polynomial_data()
     net = torch.nn.Linear(in_features=3, out_features=1, bias=True)
     loss_fn = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
-    for epoc in range(1000):  # noqa: B007 (the lecture's loop variable)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    for epoc in range(epochs):  # noqa: B007 (the lecture's loop variable)
         ## 1
         yhat = net(X)
         ## 2
@@ -44,7 +64,7 @@ def polynomial_regression() -> dict:
         ## 4
         optimizer.step()
         net.zero_grad()
-    return {"net": net, "loss": loss.detach()}
+    return {"net": net, "loss": loss.detach(), "yhat": yhat.detach()}
 
 
 def piecewise_data() -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,18 +94,24 @@ def straight_line(X: torch.Tensor, y: torch.Tensor) -> dict:
         ## 4
         optimizer.step()
         net.zero_grad()
-    return {"net": net, "loss": loss.detach()}
+    return {"net": net, "loss": loss.detach(), "yhat": yhat.detach()}
 
 
-def relu_net(X: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, epochs: int) -> dict:
-    """net2 (width 1, seed 1, 1000 epochs) and net3 (width 2; seed 1, 1000 or 40352, 10000)."""
-    loss_fn = torch.nn.MSELoss()
-    torch.manual_seed(seed)
+def relu_architecture(width: int, seed: int) -> tuple[torch.nn.Sequential, torch.optim.SGD]:
+    """아키텍처 + 옵티마이저 of net2 (width 1, seed 1) and net3 (width 2, seed 1 or 40352)."""
+    torch.manual_seed(seed)  ## 초기가중치를 동일하게
     layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=False)
     activation1 = torch.nn.ReLU()
     layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=False)
     net3 = torch.nn.Sequential(layer1, activation1, layer2)
     optimizer3 = torch.optim.SGD(net3.parameters(), lr=0.1)
+    return net3, optimizer3
+
+
+def relu_net(X: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, epochs: int) -> dict:
+    """net2 (width 1, seed 1, 1000 epochs) and net3 (width 2; seed 1, 1000 or 40352, 10000)."""
+    loss_fn = torch.nn.MSELoss()
+    net3, optimizer3 = relu_architecture(width, seed)
     for epoc in range(epochs):  # noqa: B007
         ## 1
         yhat = net3(X)
@@ -96,7 +122,18 @@ def relu_net(X: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, epochs:
         ## 4
         optimizer3.step()
         net3.zero_grad()
-    return {"net": net3, "loss": loss.detach()}
+    return {"net": net3, "loss": loss.detach(), "yhat": yhat.detach()}
+
+
+def decomposition(net3: torch.nn.Sequential, X: torch.Tensor) -> dict[str, torch.Tensor]:
+    """net3's discussion cells: its weights W1, W2 and its fit rebuilt by hand, u1, v1, _yhat."""
+    layer1, activation1, layer2 = net3
+    W1 = (layer1.weight.data).T
+    W2 = (layer2.weight.data).T
+    u1 = X @ W1
+    v1 = activation1(u1)
+    _yhat = v1 @ W2
+    return {"W1": W1, "W2": W2, "u1": u1, "v1": v1, "_yhat": _yhat}
 
 
 def mooyaho(input):
@@ -111,15 +148,27 @@ class MOOYAHO(torch.nn.Module):
         return mooyaho(input)  # simply apply already implemented SiLU
 
 
-def wide_net(X: torch.Tensor, y: torch.Tensor) -> dict:
-    """net4: 500 MOOYAHO nodes with biases, seed 1, lr 0.001, 5000 epochs."""
-    loss_fn = torch.nn.MSELoss()
+def mooyaho_curve() -> tuple[torch.Tensor, torch.Tensor]:
+    """The Custom Activation cell's plot: ``_x`` and ``mooyaho(_x)``."""
+    _x = torch.linspace(-10, 10, 100)
+    return _x, mooyaho(_x)
+
+
+def wide_architecture() -> tuple[torch.nn.Sequential, torch.optim.SGD]:
+    """net4's 아키텍처 cell: 500 MOOYAHO nodes with biases, seed 1, lr 0.001."""
     torch.manual_seed(1)  # 초기가중치를 똑같이 하기 위해서..
     layer1 = torch.nn.Linear(in_features=1, out_features=500, bias=True)
     activation1 = MOOYAHO()
     layer2 = torch.nn.Linear(in_features=500, out_features=1, bias=True)
     net4 = torch.nn.Sequential(layer1, activation1, layer2)
     optimizer4 = torch.optim.SGD(net4.parameters(), lr=0.001)
+    return net4, optimizer4
+
+
+def wide_net(X: torch.Tensor, y: torch.Tensor) -> dict:
+    """net4, 5000 epochs: on the piecewise data, and (as __X, __y) on the noise."""
+    loss_fn = torch.nn.MSELoss()
+    net4, optimizer4 = wide_architecture()
     for epoc in range(5000):  # noqa: B007
         # 1
         yhat = net4(X)
@@ -130,7 +179,7 @@ def wide_net(X: torch.Tensor, y: torch.Tensor) -> dict:
         # 4
         optimizer4.step()
         net4.zero_grad()
-    return {"net": net4, "loss": loss.detach()}
+    return {"net": net4, "loss": loss.detach(), "yhat": yhat.detach()}
 
 
 def noise_data() -> tuple[torch.Tensor, torch.Tensor]:
@@ -142,7 +191,7 @@ def noise_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def cells() -> dict[str, Callable[[], dict]]:
-    """The lecture's training cells in lecture order, each a call that trains once."""
+    """The lecture's training cells in lecture order, each a call that trains once: the timed list."""
     X, y = piecewise_data()
     return {
         "polynomial_regression": polynomial_regression,
