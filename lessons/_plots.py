@@ -58,9 +58,17 @@ def styled(plot: Callable[P, Figure]) -> Callable[P, Figure]:
 
 
 def new_figure(ncols: int = 1, *, width: float = 6.4, height: float = 4.0):
-    """A ``Figure`` with an Agg canvas and ``ncols`` axes side by side: ``(figure, axes)``."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+    """A ``Figure`` with an Agg canvas and ``ncols`` axes side by side: ``(figure, axes)``.
+
+    Fixed margins, not a layout engine: constrained layout measured half of each figure's
+    drawing time (~60 ms of ~120 ms), and the lecture's figures all share one simple shape.
+    """
+    figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
+    # Room for a title (and a suptitle over several panels) and for the axis labels.
+    top = 0.91 if ncols == 1 else 0.84
+    left = 0.12 if ncols == 1 else 0.06
+    figure.subplots_adjust(left=left, right=0.98, bottom=0.13, top=top, wspace=0.25)
     return figure, figure.subplots(1, ncols)
 
 
