@@ -67,7 +67,8 @@ def test_largest_eigenvalue_matches_the_hessian(lesson, data, eigenvalue):
     """largest_hessian_eigenvalue(X) is λ_max of the MSE Hessian 2/n·AᵀA, A = [X, 1] (1e-6 relative)."""
     X, _ = data
     largest = expect_number(lesson.largest_hessian_eigenvalue(X), name="largest_hessian_eigenvalue")
-    assert abs(largest - eigenvalue) < 1e-6 * eigenvalue
+    off = abs(largest - eigenvalue) / eigenvalue
+    assert off < 1e-6, f"largest_hessian_eigenvalue(X) returned {largest:.6g}, {off:.2%} off λ_max"
 
 
 @pytest.mark.claim(points=2)
@@ -76,7 +77,8 @@ def test_critical_rate_lies_between_the_two_rates(lesson, data, eigenvalue):
     below it, the homework's above."""
     X, _ = data
     critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
-    assert abs(critical - 2 / eigenvalue) < 1e-6 * critical
+    off = abs(critical - 2 / eigenvalue) / critical
+    assert off < 1e-6, f"critical_learning_rate(X) returned {critical:.6g}, {off:.2%} off 2/λ_max"
     assert LECTURE_LR < critical < HOMEWORK_LR
 
 
