@@ -34,7 +34,12 @@ def requested_devices(config: pytest.Config) -> tuple[str, ...]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize ``device`` (session scope, so each fit runs once per device); skip absent ones."""
+    """Parametrize ``device``; skip absent ones.
+
+    Module scope: each module-scoped fit runs once per device, and pytest keeps a checks module's
+    claims together (with session scope it groups every module's device claims first and runs
+    the rest of each module later, tearing its fixtures down in between).
+    """
     if "device" not in metafunc.fixturenames:
         return
     params = []
@@ -42,4 +47,4 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         reason = unavailable_reason(device)
         marks = [pytest.mark.skip(reason=reason)] if reason else []
         params.append(pytest.param(device, marks=marks, id=device))
-    metafunc.parametrize("device", params, scope="session")
+    metafunc.parametrize("device", params, scope="module")
