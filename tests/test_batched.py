@@ -88,23 +88,28 @@ def test_mooyaho_nets_end_where_fit_ends(data):
     assert torch.allclose(after, direct, rtol=RTOL, atol=0)
 
 
+def _fit_losses(width: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One seed of the width sweep trained by ``fit``: its train and held-out MSE."""
+    X, y = overfitting.make_data(seed)
+    X_held, y_held = overfitting.held_out_data(seed)
+    model = fit(
+        overfitting.build_model(width, seed=seed),
+        X,
+        y,
+        lr=overfitting.LR,
+        epochs=overfitting.EPOCHS,
+    ).model
+    with torch.no_grad():
+        return ((model(X) - y) ** 2).mean(), ((model(X_held) - y_held) ** 2).mean()
+
+
 def test_width_sweep_trains_seed_s_on_its_own_data_and_scores_it_on_fresh_data():
     """Where training is calm (50 nodes), every seed matches fit to round-off."""
     widths, seeds = (50,), [0, 1, 2, 3]
     sweep = overfitting.width_sweep(widths, seeds)
     for i, width in enumerate(widths):
         for j, seed in enumerate(seeds):
-            X, y = overfitting.make_data(seed)
-            model = fit(
-                overfitting.build_model(width, seed=seed),
-                X,
-                y,
-                lr=overfitting.LR,
-                epochs=overfitting.EPOCHS,
-            ).model
-            X_held, y_held = overfitting.held_out_data(seed)
-            with torch.no_grad():
-                train, held = ((model(X) - y) ** 2).mean(), ((model(X_held) - y_held) ** 2).mean()
+            train, held = _fit_losses(width, seed)
             assert torch.allclose(sweep.train[i, j], train, rtol=RTOL, atol=0)
             assert torch.allclose(sweep.held_out[i, j], held, rtol=RTOL, atol=0)
 
@@ -148,22 +153,10 @@ def test_width_sweep_means_match_a_loop_of_fit(width):
     """The claims use means over 100 seeds: batched and a loop of fit agree on them to 2%."""
     seeds = range(overfitting.SEEDS)
     sweep = overfitting.width_sweep((width,), seeds)
-    train, held = [], []
-    for seed in seeds:
-        X, y = overfitting.make_data(seed)
-        X_held, y_held = overfitting.held_out_data(seed)
-        model = fit(
-            overfitting.build_model(width, seed=seed),
-            X,
-            y,
-            lr=overfitting.LR,
-            epochs=overfitting.EPOCHS,
-        ).model
-        with torch.no_grad():
-            train.append(((model(X) - y) ** 2).mean())
-            held.append(((model(X_held) - y_held) ** 2).mean())
-    assert abs(float(sweep.train.mean()) / float(torch.stack(train).mean()) - 1) < 0.02
-    assert abs(float(sweep.held_out.mean()) / float(torch.stack(held).mean()) - 1) < 0.02
+    losses = torch.tensor([[float(loss) for loss in _fit_losses(width, s)] for s in seeds])
+    train, held = losses[:, 0], losses[:, 1]
+    assert abs(float(sweep.train.mean()) / float(train.mean()) - 1) < 0.02
+    assert abs(float(sweep.held_out.mean()) / float(held.mean()) - 1) < 0.02
 
 
 def test_held_out_data_is_fresh_data_from_the_same_process():
