@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
@@ -66,7 +66,7 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     assert float(residual[~left].mean()) < NOISE_VARIANCE
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 
 @pytest.mark.figure

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
 from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
@@ -119,7 +119,7 @@ def test_rate_just_above_critical_diverges(lesson, data, device):
     assert not bool(torch.isfinite(fit.losses).all())
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5% and lr 0.1
 

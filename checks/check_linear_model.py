@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
@@ -84,7 +84,7 @@ def test_estimates_are_near_the_true_weights(lesson, bias_fit, data):
     assert (error < STANDARD_ERRORS * standard_errors).all()
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 
 @pytest.mark.figure

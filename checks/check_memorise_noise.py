@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, mse, with_intercept
@@ -61,7 +61,7 @@ def test_predictions_follow_the_noise(noise_fit, data):
     assert r > 0.5
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 
 @pytest.mark.figure

@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 
 NOISE_VARIANCE = 0.3**2  # what even the true curve scores on held-out data
 # Each width must at least cut the mean train loss by a quarter (measured: by 0.32x to 0.52x).

@@ -2,7 +2,7 @@
 
 import pytest
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
@@ -69,7 +69,7 @@ def test_a_kinked_model_would_fit_far_better(line_floor, data):
     assert two_slope_loss < 0.5 * line_floor
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 
 @pytest.mark.figure

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
@@ -87,7 +87,7 @@ def test_estimates_are_within_three_standard_errors_of_the_truth(poly_fit, data)
     )
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 
 @pytest.mark.figure

@@ -5,7 +5,7 @@ import itertools
 import pytest
 import torch
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 from checks.validate import expect_data, expect_fit
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
@@ -111,7 +111,7 @@ def test_stuck_net_is_far_from_the_best_fit(stuck, data):
     assert floor < 0.5 * stuck.final_loss
 
 
-# Figures and diagrams: ungraded snapshots (checks/snapshots.py), drawn from the fits above.
+# Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
 
 FITS = {"one_node": 1, "two_nodes": 1, "stuck": STUCK_SEED}  # fit fixture -> the seed it used
 NETS = [(1, 1), (2, 1), (2, STUCK_SEED)]  # (width, seed) of the lecture's nets

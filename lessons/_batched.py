@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from lessons._lecture import STEEPNESS
+
 ACTIVATIONS = ("relu", "mooyaho")
 
 
@@ -103,8 +105,6 @@ def _scale(activation: str) -> float:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if activation == "relu":
         return 1.0
-    from lessons.custom_activation import STEEPNESS  # that lesson imports the training loop
-
     return STEEPNESS
 
 

@@ -3,7 +3,7 @@
 On nets this small an epoch of ``fit``'s autograd loop is mostly bookkeeping: recording the graph,
 walking it in ``backward()``, the module calls and ``optimizer.step()`` (2-node net: ~150 µs an
 epoch, of which the arithmetic itself is ~25 µs). For the nets the lecture builds (a ``Linear``, or
-a ``Sequential`` of ``Linear``, ``ReLU`` and ``MOOYAHO`` layers) this module calls exactly the
+a ``Sequential`` of ``Linear``, ``ReLU`` and the engine's ``MOOYAHO`` layers) this module calls exactly the
 kernels that autograd and ``optim.SGD`` call, on the same inputs, in the same order, with no graph:
 
     forward   F.linear, relu, sigmoid(200 * x), mse_loss        what the modules call
@@ -21,17 +21,18 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lessons._lecture import MOOYAHO, STEEPNESS
+
 aten = torch.ops.aten
 
 
 def _steepness_of(layer: nn.Module) -> float | None:
-    """The slope factor of the lecture's MOOYAHO layer (sigmoid(200x)), or None for other layers.
+    """The slope factor of the engine's MOOYAHO layer (sigmoid(200x)), or None for other layers.
 
-    Imported late: that lesson imports the training loop, which imports this module.
+    Only the engine's own class: a student's activation class may compute anything, so a net
+    built with one takes the autograd loop.
     """
-    from lessons import custom_activation
-
-    return custom_activation.STEEPNESS if type(layer) is custom_activation.MOOYAHO else None
+    return STEEPNESS if type(layer) is MOOYAHO else None
 
 
 def _kind(layer: nn.Module) -> str | None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
-from lessons import _fast
+from lessons._fast import supports as fast_supports
+from lessons._fast import train as fast_train
 
 ENGINES = ("auto", "autograd")
 
@@ -70,8 +71,8 @@ def fit(
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
     model = model.to(device)
     X, y = X.to(device), y.to(device)
-    if engine == "auto" and _fast.supports(model, X, y):
-        losses, yhat = _fast.train(model, X, y, lr=lr, epochs=epochs)
+    if engine == "auto" and fast_supports(model, X, y):
+        losses, yhat = fast_train(model, X, y, lr=lr, epochs=epochs)
         return FitResult(model, losses.cpu(), yhat.cpu(), lr, epochs, str(device), engine="fast")
     loss_fn = torch.nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
+from lessons import _lecture
 from lessons._diagrams import dot_source as diagram
+from lessons._lecture import NOISE_VARIANCE, STEEPNESS
+from lessons._lecture import piecewise_data as make_data
 from lessons._plots import curves, data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
-from lessons.piecewise_linear import NOISE_VARIANCE, make_data
 
 __all__ = [
     "EPOCHS",
@@ -38,7 +40,6 @@ __all__ = [
 WIDTH = 500
 LR = 0.001
 EPOCHS = 5000
-STEEPNESS = 200.0
 
 
 def mooyaho(input: torch.Tensor) -> torch.Tensor:
@@ -46,11 +47,7 @@ def mooyaho(input: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(STEEPNESS * input)
 
 
-class MOOYAHO(torch.nn.Module):
-    """``mooyaho`` as a layer, so it can sit in ``nn.Sequential`` like ``nn.ReLU``."""
-
-    def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return mooyaho(input)
+MOOYAHO = _lecture.MOOYAHO  # ``mooyaho`` as a layer, so it can sit in ``nn.Sequential``
 
 
 def build_model(width: int = WIDTH, seed: int = 1) -> torch.nn.Sequential:

@@ -19,10 +19,13 @@ from collections.abc import Sequence
 import torch
 from matplotlib.figure import Figure
 
+from lessons._diagrams import dot_source
+from lessons._lecture import CUBIC_INPUTS
+from lessons._lecture import polynomial_data as make_data
+from lessons._lecture import polynomial_model as build_model
 from lessons._oracles import mse_hessian
 from lessons._plots import loss_curve, new_figure, styled
 from lessons._train import FitResult, fit
-from lessons.polynomial_regression import EPOCHS, build_model, diagram, make_data
 
 __all__ = [
     "DIVERGING_LR",
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 DIVERGING_LR = 0.1  # the homework's rate, ten times the lecture's 0.01
+EPOCHS = 1000  # Example 2's epochs
 
 
 def divergence_epoch(result: FitResult) -> int | None:
@@ -72,6 +76,11 @@ def critical_learning_rate(X: torch.Tensor) -> float:
     # BEGIN SOLUTION
     return 2.0 / largest_hessian_eigenvalue(X)
     # END SOLUTION
+
+
+def diagram(model: torch.nn.Linear, style: str = "compact") -> str:
+    """Example 2's diagram of ``Linear(3, 1)`` (DOT source), inputs x, x**2, x**3."""
+    return dot_source(model, style, inputs=CUBIC_INPUTS)
 
 
 def plot_losses(results: Sequence[FitResult], critical_lr: float | None = None) -> Figure:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
+from lessons import _lecture
+from lessons._diagrams import dot_source as diagram
+from lessons._lecture import wide_model as build_model
 from lessons._plots import data_and_fit, loss_curve, mse_label
-from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
-from lessons.custom_activation import EPOCHS, LR, build_model, diagram
 
 __all__ = [
     "EPOCHS",
@@ -29,14 +30,14 @@ __all__ = [
     "plot_losses",
 ]
 
-SEED = 43052
+SEED = _lecture.SEED
+LR = 0.001  # the lecture's rate and epochs for its 500-node net
+EPOCHS = 5000
 
 
 def make_data(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the lecture's ``(__X, __y)``: X = linspace(-1, 1, 100) as (100, 1), y ~ N(0, 1)."""
-    with lecture_seed(seed):
-        X = torch.linspace(-1, 1, 100).reshape(100, 1)
-        return X, torch.randn(100, 1)
+    return _lecture.noise_data(seed)
 
 
 def plot_data(X: torch.Tensor, y: torch.Tensor) -> Figure:

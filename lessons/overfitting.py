@@ -35,10 +35,9 @@ from dataclasses import dataclass
 import torch
 
 from lessons import _batched
+from lessons._lecture import NOISE_VARIANCE, piecewise_data
+from lessons._lecture import wide_model as build_model
 from lessons._train import fit
-from lessons.custom_activation import build_model
-from lessons.piecewise_linear import NOISE_VARIANCE
-from lessons.piecewise_linear import make_data as piecewise_data
 
 __all__ = [
     "EPOCHS",

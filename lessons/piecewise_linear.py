@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from lessons import _lecture
 from lessons._diagrams import dot_source
 from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
@@ -35,9 +36,9 @@ __all__ = [
 ]
 
 SEED = 43052
-SLOPES = (1.0, 3.5)  # left and right of the kink at x = 0
-NOISE_SD = 0.3
-NOISE_VARIANCE = NOISE_SD**2
+SLOPES = _lecture.SLOPES  # left and right of the kink at x = 0
+NOISE_SD = _lecture.NOISE_SD
+NOISE_VARIANCE = _lecture.NOISE_VARIANCE
 LR = 0.1
 EPOCHS = 10000
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
+from lessons import _lecture
 from lessons._diagrams import dot_source
 from lessons._plots import data_and_fit, loss_curve, mse_label
-from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
 
 __all__ = [
@@ -32,9 +32,9 @@ __all__ = [
     "plot_losses",
 ]
 
-SEED = 43052
-TRUE_W = (4.0, 3.0, -2.0)  # weights of x, x², x³
-BIAS = 1.0
+SEED = _lecture.SEED
+TRUE_W = _lecture.POLY_TRUE_W  # weights of x, x², x³
+BIAS = _lecture.POLY_BIAS
 LR = 0.01
 EPOCHS = 1000
 
@@ -44,18 +44,9 @@ def features(x: torch.Tensor) -> torch.Tensor:
     return torch.vstack([x, x**2, x**3]).T
 
 
-def _draw() -> tuple[torch.Tensor, torch.Tensor]:
-    """The lecture's draws from torch's global stream, in the lecture's order."""
-    x, _ = torch.randn(100).sort()
-    X = features(x)
-    epsilon = torch.randn(100, 1)
-    return X, X @ torch.tensor(TRUE_W).reshape(3, 1) + BIAS + epsilon
-
-
 def make_data(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the lecture's ``(X, y)``: X is (100, 3) = [x, x², x³], y is (100, 1)."""
-    with lecture_seed(seed):
-        return _draw()
+    return _lecture.polynomial_data(seed)
 
 
 def build_model(seed: int = SEED) -> torch.nn.Linear:
@@ -64,9 +55,7 @@ def build_model(seed: int = SEED) -> torch.nn.Linear:
     The lecture builds it right after drawing the data from the same seeded stream, so its initial
     weights depend on those draws: we replay them before construction to get the same weights.
     """
-    with lecture_seed(seed):
-        _draw()
-        return torch.nn.Linear(in_features=3, out_features=1, bias=True)
+    return _lecture.polynomial_model(seed)
 
 
 def plot_data(X: torch.Tensor, y: torch.Tensor) -> Figure:
@@ -103,4 +92,4 @@ def plot_losses(result: FitResult) -> Figure:
 
 def diagram(model: torch.nn.Linear, style: str = "compact") -> str:
     """The lecture's diagram of ``Linear(3, 1)`` (DOT source), inputs x, x**2, x**3."""
-    return dot_source(model, style, inputs=("x", "x**2", "x**3"))
+    return dot_source(model, style, inputs=_lecture.CUBIC_INPUTS)

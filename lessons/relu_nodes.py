@@ -31,10 +31,11 @@ from matplotlib.figure import Figure
 
 from lessons import _batched, _two_slopes
 from lessons._diagrams import dot_source as diagram
+from lessons._lecture import NOISE_VARIANCE
+from lessons._lecture import piecewise_data as make_data
 from lessons._plots import as_array, curves, data_and_fit, loss_curve, mse_label, new_figure, styled
 from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
-from lessons.piecewise_linear import NOISE_VARIANCE, make_data
 
 __all__ = [
     "EPOCHS",

@@ -28,13 +28,20 @@ CONFTEST = """\
 import pytest
 
 pytest.register_assert_rewrite("checks")
-pytest_plugins = ["checks.plugin"]
+pytest_plugins = ["checks.grader.plugin"]
 """
 
 
 def copy_machinery(root: Path) -> None:
-    """Copy the grading machinery as it ships into ``root``: ``checks/*.py`` but the claims, and
-    the lessons' shared ``_*.py`` modules (the figure plugin imports ``lessons._plots``)."""
+    """Copy the grading machinery as it ships into ``root``: ``checks/grader/``, the claim helpers
+    (``checks/*.py`` but the claims), and the lessons' shared ``_*.py`` modules (the figure plugin
+    imports ``lessons._plots``)."""
+    shutil.copytree(
+        REPO / "checks" / "grader",
+        root / "checks" / "grader",
+        ignore=shutil.ignore_patterns("__pycache__"),
+        dirs_exist_ok=True,
+    )
     for package, pattern in (("checks", "*.py"), ("lessons", "_*.py")):
         (root / package).mkdir(parents=True, exist_ok=True)
         for module in (REPO / package).glob(pattern):

@@ -1,4 +1,4 @@
-"""The benchmark plugin (checks/benchmarks.py) and the report command (checks/bench_report.py)."""
+"""The benchmark plugin (checks/grader/benchmarks.py) and the report command (checks/grader/bench_report.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from checks import bench_report
+from checks.grader import bench_report
 
 pytest_plugins = ["pytester"]
 
@@ -133,7 +133,7 @@ def test_later_files_replace_earlier_results(tmp_path, files):
 def test_command_writes_the_table_and_a_png_chart(tmp_path, files):
     out = tmp_path / "report"
     done = subprocess.run(
-        [sys.executable, "-m", "checks.bench_report", *map(str, files), "--out", str(out)],
+        [sys.executable, "-m", "checks.grader.bench_report", *map(str, files), "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
@@ -155,7 +155,7 @@ def test_command_refuses_files_without_benchmarks(tmp_path, capsys):
 TIMED_CLAIM = """
 import types
 
-from checks.benchmarks import time_training
+from checks.timing import time_training
 
 LESSON = types.ModuleType("lessons.toy")
 calls = []
@@ -177,7 +177,9 @@ def test_timed(benchmark):
 
 def test_disabled_benchmarks_train_nothing_and_return_the_session_result(pytester):
     pytester.makepyfile(test_toy=TIMED_CLAIM)
-    result = pytester.runpytest_inprocess("-p", "checks.benchmarks", "--benchmark-disable", "-s")
+    result = pytester.runpytest_inprocess(
+        "-p", "checks.grader.benchmarks", "--benchmark-disable", "-s"
+    )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*RESULT from the session 0*"])
     result.stdout.no_fnmatch_line("*not used at all*")
@@ -186,7 +188,7 @@ def test_disabled_benchmarks_train_nothing_and_return_the_session_result(pyteste
 def test_enabled_benchmarks_time_fresh_models_and_record_torch(pytester):
     pytester.makepyfile(test_toy=TIMED_CLAIM)
     result = pytester.runpytest_inprocess(
-        "-p", "checks.benchmarks", "--benchmark-enable", "--benchmark-json=out.json", "-s"
+        "-p", "checks.grader.benchmarks", "--benchmark-enable", "--benchmark-json=out.json", "-s"
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*RESULT trained 3*"])  # a warm-up round and 2 timed rounds

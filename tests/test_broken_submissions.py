@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.feedback import MAX_REASON, failure_reason, trim_output
+from checks.grader.feedback import MAX_REASON, failure_reason, trim_output
 from tests._fake_project import grade, make_project
 
 GOOD = """\

@@ -1,13 +1,13 @@
-"""checks/denormals.py: denormals flushed for the session, restored after, --keep-denormals."""
+"""checks/grader/denormals.py: denormals flushed for the session, restored after, --keep-denormals."""
 
 from __future__ import annotations
 
-from checks.denormals import denormals, denormals_flushed
+from checks.grader.denormals import denormals, denormals_flushed
 
 pytest_plugins = ["pytester"]
 
 PROBE = """
-from checks.denormals import denormals_flushed
+from checks.grader.denormals import denormals_flushed
 
 def test_probe():
     print("FLUSHED", denormals_flushed())
@@ -24,7 +24,7 @@ def test_the_context_manager_sets_and_restores():
 def test_the_plugin_flushes_for_the_session_and_restores(pytester):
     pytester.makepyfile(test_probe=PROBE)
     with denormals(False):
-        result = pytester.runpytest_inprocess("-p", "checks.denormals", "-s")
+        result = pytester.runpytest_inprocess("-p", "checks.grader.denormals", "-s")
         assert not denormals_flushed()
     result.stdout.fnmatch_lines(["*denormal floats flushed to zero*", "*FLUSHED True*"])
 
@@ -32,5 +32,7 @@ def test_the_plugin_flushes_for_the_session_and_restores(pytester):
 def test_keep_denormals_leaves_them(pytester):
     pytester.makepyfile(test_probe=PROBE)
     with denormals(False):
-        result = pytester.runpytest_inprocess("-p", "checks.denormals", "--keep-denormals", "-s")
+        result = pytester.runpytest_inprocess(
+            "-p", "checks.grader.denormals", "--keep-denormals", "-s"
+        )
     result.stdout.fnmatch_lines(["*denormal floats kept*", "*FLUSHED False*"])

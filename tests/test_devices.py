@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from checks.devices import unavailable_reason
+from checks.grader.devices import unavailable_reason
 
 FITS = '''
 from pathlib import Path

@@ -3,7 +3,7 @@
 Each lecture run is trained twice, from the same initial weights: once by ``fit``'s autograd loop
 (the lecture's four steps, denormals kept, as the lecture runs) and once by ``fit``'s default
 engine (denormals flushed, as ``pytest lessons`` runs). Every epoch's loss, the last ``yhat`` and
-every final weight must be equal bit for bit; the lecture's own code (checks/lecture_reference.py)
+every final weight must be equal bit for bit; the lecture's own code (tests/lecture_reference.py)
 must give the same bits too.
 """
 
@@ -14,8 +14,7 @@ import os
 import pytest
 import torch
 
-from checks import lecture_reference
-from checks.denormals import denormals
+from checks.grader.denormals import denormals
 from lessons import (
     _fast,
     custom_activation,
@@ -26,6 +25,7 @@ from lessons import (
     polynomial_regression,
     relu_nodes,
 )
+from tests import lecture_reference
 
 
 def _design_data():

@@ -50,7 +50,7 @@ def project(tmp_path_factory) -> Path:
     (root / "pytest.ini").write_text(
         "[pytest]\npython_files = check_*.py lessons/[!_]*.py\naddopts = -p no:randomly\n"
     )
-    (root / "conftest.py").write_text('pytest_plugins = ["checks.plugin"]\n')
+    (root / "conftest.py").write_text('pytest_plugins = ["checks.grader.plugin"]\n')
     (root / "lessons").mkdir()
     (root / "lessons" / "toy.py").write_text('"""A toy lesson."""\n')
     (root / "checks").mkdir()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.claims import VISIBILITIES
-from checks.scores import Outcome, lesson_scores
+from checks.grader.claims import VISIBILITIES
+from checks.grader.scores import Outcome, lesson_scores
 from tests._fake_project import by_name, grade, make_project
 
 # Gradescope's documented fields (autograder specifications, "Output format"): the top level

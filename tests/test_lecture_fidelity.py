@@ -1,6 +1,6 @@
 """The lessons reproduce the lecture's own code bit for bit (design G).
 
-The lecture's code has one home, checks/lecture_reference.py: its cells verbatim, one function
+The lecture's code has one home, tests/lecture_reference.py: its cells verbatim, one function
 each (the same functions are the speed baseline). Each cell runs here under
 ``torch.random.fork_rng``, since the lecture seeds the global stream, so that stream is left as it
 was; the lesson's functions must give ``torch.equal`` data, losses and weights (both sides run with
@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 
-from checks import lecture_reference
 from lessons import (
     custom_activation,
     learning_rate,
@@ -21,6 +20,7 @@ from lessons import (
     polynomial_regression,
     relu_nodes,
 )
+from tests import lecture_reference
 
 
 def run_lecture(cell, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""``python -m checks.release``: solution blocks become stubs, hidden claims stay with the instructor."""
+"""``python -m checks.grader.release``: solution blocks become stubs, hidden claims stay with the instructor."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from checks.hidden_claims import HiddenClaimError, remove_hidden_claims
-from checks.solutions import SolutionError, strip_solutions
-from checks.withheld import WITHHELD_FILE
+from checks.grader.hidden_claims import HiddenClaimError, remove_hidden_claims
+from checks.grader.solutions import SolutionError, strip_solutions
+from checks.grader.withheld import WITHHELD_FILE
 from tests._fake_project import REPO, by_name, grade, make_project
 
 HOMEWORK = '''\
@@ -146,7 +146,7 @@ def test_a_computed_claim_argument_is_refused():
 
 def _release(root, out) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "checks.release", str(out), "--root", str(root)],
+        [sys.executable, "-m", "checks.grader.release", str(out), "--root", str(root)],
         cwd=root,
         capture_output=True,
         text=True,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from checks import report_html
-from checks.pixels import load_png
-from checks.report_html import Picture, page
-from checks.scores import Outcome
+from checks.grader import report_html
+from checks.grader.pixels import load_png
+from checks.grader.report_html import Picture, page
+from checks.grader.scores import Outcome
 from lessons._diagrams import GraphvizNotInstalled, dot_source
 from lessons._plots import data_and_fit, to_png
 

@@ -1,8 +1,8 @@
-"""Score arithmetic (checks/scores.py) and the per-lesson table a run ends with (design E)."""
+"""Score arithmetic (checks/grader/scores.py) and the per-lesson table a run ends with (design E)."""
 
 import pytest
 
-from checks.scores import LessonScore, Outcome, lesson_scores, score_table
+from checks.grader.scores import LessonScore, Outcome, lesson_scores, score_table
 
 
 def outcome(lesson: str, points: float, result: str) -> Outcome:

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from checks import snapshots
-from checks.pixels import DEFAULT_TOLERANCE, compare_png, load_png, rms
-from checks.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
+from checks.grader import snapshots
+from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, load_png, rms
+from checks.grader.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
 from lessons._plots import data_and_fit, to_png
 
 X = torch.linspace(-1, 1, 50).reshape(50, 1)

@@ -10,7 +10,7 @@ minutes and want quiet cores; CI runs them, see .ci/run):
 2. The batched seed sweep (relu_nodes: 6 widths x 1000 seeds) is at least 50x faster per
    seed-epoch than a Python loop of ``fit`` over seeds.
 3. The whole ``pytest lessons`` (every claim, multi-seed ones included) takes less wall time than
-   running the lecture's own training code once (``python -m checks.lecture_reference``).
+   running the lecture's own training code once (``python -m tests.lecture_reference``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import time
 import pytest
 import torch
 
-from checks import lecture_reference
 from lessons import fit, relu_nodes
+from tests import lecture_reference
 
 EPOCHS = 1000  # the lecture's epochs for its ReLU nets
 SWEEP_WIDTHS, SWEEP_SEEDS = (1, 2, 3, 5, 10, 50), 1000  # as checks/check_relu_nodes.py
@@ -145,7 +145,7 @@ def _run(command: list[str], cwd) -> float:
 
 def test_pytest_lessons_takes_less_time_than_the_lecture_once(benchmark_on, pytestconfig):
     root = pytestconfig.rootpath
-    lecture = [sys.executable, "-m", "checks.lecture_reference"]
+    lecture = [sys.executable, "-m", "tests.lecture_reference"]
     lessons = [sys.executable, "-m", "pytest", "lessons", "-q"]
     baseline = []
 

@@ -1,10 +1,10 @@
-"""``python -m checks.release OUT_DIR``: write the student release of this project to OUT_DIR.
+"""``python -m checks.grader.release OUT_DIR``: write the student release of this project to OUT_DIR.
 
 The release is the project as it is (the files git tracks or would track, snapshots included),
 except that:
 
-- in ``lessons/``, every solution block becomes a homework stub (``checks.solutions``);
-- in ``checks/check_*.py``, every claim that is not ``visible`` is cut out (``checks.hidden_claims``),
+- in ``lessons/``, every solution block becomes a homework stub (``checks.grader.solutions``);
+- in ``checks/check_*.py``, every claim that is not ``visible`` is cut out (``checks.grader.hidden_claims``),
   and ``checks/_withheld.json`` records their points per lesson for the student's summary.
 
 Run it from the project root (or pass ``--root``). It imports neither torch nor the lessons.
@@ -20,10 +20,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks import withheld
-from checks.collection import CHECKS_DIR, LESSONS_DIR, lesson_name
-from checks.hidden_claims import HiddenClaimError, remove_hidden_claims
-from checks.solutions import SolutionError, strip_solutions
+from checks.grader import withheld
+from checks.grader.collection import CHECKS_DIR, LESSONS_DIR, lesson_name
+from checks.grader.hidden_claims import HiddenClaimError, remove_hidden_claims
+from checks.grader.solutions import SolutionError, strip_solutions
 
 # Never shipped, whether git is there to say so or not.
 SKIPPED_DIRS = {
@@ -145,7 +145,7 @@ def _released_text(path: Path, name: Path, done: Released) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m checks.release", description=__doc__.split("\n\n")[0]
+        prog="python -m checks.grader.release", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("out", type=Path, metavar="OUT_DIR", help="a new or empty directory")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the project (default: .)")

@@ -1,6 +1,6 @@
 """``--lesson-report DIR``: a static HTML page students can look at, written at the end of a run.
 
-The claims come from the scorer (``checks.scoring``); the figures and diagrams are the ones the
+The claims come from the scorer (``checks.grader.scoring``); the figures and diagrams are the ones the
 figure tests compared with their snapshots, read from those tests' snapshot fixtures. They travel
 on the test reports as plain data, so the report is whole under pytest-xdist too.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from checks.collection import LESSONS_DIR, lesson_name
-from checks.feedback import first_paragraph
-from checks.report_html import Picture, page
-from checks.scoring import SCORER, lesson_order
-from checks.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
+from checks.grader.collection import LESSONS_DIR, lesson_name
+from checks.grader.feedback import first_paragraph
+from checks.grader.report_html import Picture, page
+from checks.grader.scoring import SCORER, lesson_order
+from checks.grader.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

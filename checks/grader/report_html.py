@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 
-from checks.scores import Outcome, lesson_scores
+from checks.grader.scores import Outcome, lesson_scores
 from lessons._diagrams import GraphvizNotInstalled, render
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"

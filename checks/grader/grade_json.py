@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.scores import Outcome
-from checks.scoring import SCORER
+from checks.grader.scores import Outcome
+from checks.grader.scoring import SCORER
 
 TOP_LEVEL_FIELDS = ("score", "execution_time", "output", "tests")
 TEST_FIELDS = ("name", "score", "max_score", "status", "output", "visibility", "tags")

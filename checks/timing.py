@@ -1,10 +1,9 @@
-"""Benchmarked training: each lesson's fits timed with pytest-benchmark, per lesson and device.
+"""``time_training``: the helper a benchmark claim calls to time a lesson's training.
 
 Benchmarks are off by default (``--benchmark-disable`` in the ini options) so that a student run
 trains each fit once: a benchmark claim then checks the fit its module fixture already trained.
-``pytest lessons --device all --benchmark-enable --benchmark-json bench.json`` times every lesson's
-training on a fresh model each round and writes the report's input (``python -m
-checks.bench_report bench.json``). The machine info records torch, CUDA, the GPU and the threads.
+With ``--benchmark-enable`` it times the training on a fresh model each round (the report's input:
+``lessons bench-report bench.json``).
 """
 
 from __future__ import annotations
@@ -13,10 +12,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeVar
 
-import pytest
 import torch
-
-from checks.denormals import denormals_flushed
 
 T = TypeVar("T")
 
@@ -61,24 +57,3 @@ def time_training(
 
     setup = None if fresh is None else (lambda: ((fresh(),), {}))
     return benchmark.pedantic(timed, setup=setup, rounds=rounds, iterations=1, warmup_rounds=1)
-
-
-def torch_machine_info() -> dict[str, Any]:
-    """torch, CUDA and GPU versions and names, threads and the denormal setting."""
-    cuda = torch.cuda.is_available()
-    return {
-        "version": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cudnn": torch.backends.cudnn.version() if cuda else None,
-        "gpu": torch.cuda.get_device_name(0) if cuda else None,
-        "gpu_count": torch.cuda.device_count() if cuda else 0,
-        "torch_threads": torch.get_num_threads(),
-        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "denormals_flushed": denormals_flushed(),
-    }
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
-    """Add the torch build, CUDA version, GPU name and thread count to the benchmark report."""
-    machine_info["torch"] = torch_machine_info()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.collection import CHECKS_DIR, lesson_name
-from checks.feedback import first_paragraph
+from checks.grader.collection import CHECKS_DIR, lesson_name
+from checks.grader.feedback import first_paragraph
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _KEYS = {"points", "visibility", "partial"}
@@ -19,7 +19,7 @@ _KEYS = {"points", "visibility", "partial"}
 class Claim:
     """One graded statement: its lesson, its name, its points and who may see it.
 
-    A ``partial`` claim may earn a fraction of its points (see ``checks.credit``).
+    A ``partial`` claim may earn a fraction of its points (see ``checks.grader.credit``).
     """
 
     lesson: str
@@ -110,7 +110,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         lesson = lesson_name(path)
         if mark is None and item.get_closest_marker("figure") is not None:
-            continue  # a figure snapshot (checks/snapshots.py): checked, not graded
+            continue  # a figure snapshot (checks/grader/snapshots.py): checked, not graded
         if mark is None:
             raise pytest.UsageError(
                 f"{item.nodeid}: every test in a checks module is a claim; "

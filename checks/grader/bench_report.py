@@ -1,6 +1,6 @@
 """Turn pytest-benchmark JSON files into a report: a table per lesson and a bar chart.
 
-    python -m checks.bench_report bench.json [more.json ...] [--out DIR]
+    python -m checks.grader.bench_report bench.json [more.json ...] [--out DIR]
 
 For each lesson, one row per timed training: the median time of a whole training run and the
 net-epochs per second (epochs x nets trained, from the benchmark's ``extra_info``) on the CPU and
@@ -72,7 +72,9 @@ def _lesson(bench: dict) -> str:
 
 def _machine(info: dict) -> str:
     torch = info.get("torch") or {}
-    if not isinstance(torch, dict):  # a report written without checks.benchmarks' machine info
+    if not isinstance(
+        torch, dict
+    ):  # a report written without checks.grader.benchmarks' machine info
         torch = {"version": str(torch)}
     cpu = (info.get("cpu") or {}).get("brand_raw") or info.get("machine") or "?"
     parts = [f"torch {torch.get('version', '?')}", f"CPU {cpu}"]
@@ -192,7 +194,7 @@ def chart(report: Report) -> Figure:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m checks.bench_report", description=__doc__.splitlines()[0]
+        prog="python -m checks.grader.bench_report", description=__doc__.splitlines()[0]
     )
     parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files")
     parser.add_argument("--out", type=Path, help="folder for report.md and benchmarks.png")

@@ -1,6 +1,6 @@
 """Points held back from students: the release records them, the student's summary says so.
 
-The student release (``python -m checks.release``) cuts every claim that is not ``visible`` out of
+The student release (``python -m checks.grader.release``) cuts every claim that is not ``visible`` out of
 the checks and writes ``checks/_withheld.json``: per lesson, how many claims and points are left
 out. A student who passes every claim they have then reads that more is graded after submission,
 instead of mistaking "all visible claims passed" for full marks.

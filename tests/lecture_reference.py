@@ -14,7 +14,7 @@ piecewise data with an unseeded ``np.random.normal()``, seeded here (43052, poin
 
 Users: tests/test_lecture_fidelity.py runs these cells (under ``torch.random.fork_rng``) against
 the lessons, tests/test_fast_training.py against the fast engine, and tests/test_speed_targets.py
-times them. ``python -m checks.lecture_reference`` runs the lecture's training cells once and
+times them. ``python -m tests.lecture_reference`` runs the lecture's training cells once and
 prints how long each trained: the baseline of the speed target "``pytest lessons`` takes less time
 than the lecture". Cells that train nothing (data, initial nets) and the homework are not timed.
 """

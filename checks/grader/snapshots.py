@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from checks.pixels import DEFAULT_TOLERANCE, compare_png, write_results
+from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, write_results
 from lessons._plots import to_png
 
 DEFAULT_RESULTS = ".pytest_cache/figure-results"

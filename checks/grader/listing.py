@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.claims import Claim, claim_of
-from checks.scoring import lesson_order
+from checks.grader.claims import Claim, claim_of
+from checks.grader.scoring import lesson_order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
-from checks.claims import claim_of
+from checks.grader.claims import claim_of
 
 CREDIT = "credit"  # the user_properties key
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from checks import withheld
-from checks.claims import claim_of
-from checks.credit import recorded_fraction
-from checks.feedback import failure_reason, is_quiet, one_line, trim_output
-from checks.scores import Outcome, lesson_scores, score_table
+from checks.grader import withheld
+from checks.grader.claims import claim_of
+from checks.grader.credit import recorded_fraction
+from checks.grader.feedback import failure_reason, is_quiet, one_line, trim_output
+from checks.grader.scores import Outcome, lesson_scores, score_table
 
 SCORER = pytest.StashKey["Scorer"]()
 
@@ -25,7 +25,7 @@ def lesson_order() -> tuple[str, ...]:
 class Scorer:
     """Collects one Outcome per claim. Registered per session, so no state outlives a run.
 
-    ``held_back`` is what the student release withholds (``checks.withheld``; empty for the
+    ``held_back`` is what the student release withholds (``checks.grader.withheld``; empty for the
     instructor's copy).
     """
 

@@ -1,0 +1,12 @@
+"""The grading machinery: what runs the course. Instructors edit ``checks/check_<lesson>.py``, not this.
+
+- ``plugin``: the pytest plugin; it loads one module per concept below.
+- ``collection`` (lessons -> their checks, the ``lesson`` fixture), ``claims`` (the validated
+  ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
+  ``denormals`` (torch settings for the session), ``benchmarks`` (machine info).
+- ``feedback`` (one line per failure), ``scores`` and ``scoring`` (the score table), ``grade_json``
+  (Gradescope's results.json), ``listing`` (``--claims``), ``withheld`` (held-back points).
+- ``snapshots`` and ``pixels`` (figure and diagram snapshots), ``report`` and ``report_html``
+  (``--lesson-report``), ``bench_report`` (the CPU/GPU benchmark report).
+- ``release``, ``solutions`` and ``hidden_claims``: the student release.
+"""
