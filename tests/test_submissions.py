@@ -1,0 +1,151 @@
+"""Student submissions, graded the README's way: correct styles earn every point, mistakes lose some.
+
+``tests/submissions/<case>/<lesson>.py`` is a whole lesson module as a student hands it in. Its
+first comment lines say what must happen:
+
+    # expect: full                         the lesson earns every point, hidden claims included
+    # expect: fails test_a test_b          it scores less than its maximum, and these claims fail
+
+Each case is graded once, as an instructor grades a class: a fresh copy of this project, the
+case's lesson files copied into ``lessons/``, then ``pytest lessons/<lesson>.py ... --grade-json``
+in that copy (a subprocess, so the grade is what a real run writes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+EXPECT = re.compile(r"^#\s*expect:\s*(?P<what>full|fails\s+(?P<claims>\S.*?))\s*$")
+# Not part of a fresh copy: local environments, caches and the submissions themselves.
+NOT_COPIED = (".git", ".venv", "__pycache__", ".pytest_cache", "submissions", "*.egg-info")
+GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from scratch
+
+
+@dataclass(frozen=True)
+class Expectation:
+    full: bool
+    failing: tuple[str, ...] = ()
+
+
+def read_expectation(path: Path) -> Expectation:
+    """The ``# expect:`` line among the file's leading comment lines."""
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        if match := EXPECT.match(line):
+            if match["what"] == "full":
+                return Expectation(full=True)
+            return Expectation(full=False, failing=tuple(match["claims"].split()))
+    raise ValueError(f"{path}: no '# expect: full' or '# expect: fails <claims>' line at the top")
+
+
+def cases() -> list[str]:
+    if not SUBMISSIONS.is_dir():
+        return []
+    return sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir() and any(p.glob("*.py")))
+
+
+def grade_case(case: Path, work: Path) -> dict:
+    """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
+    shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    lessons = sorted(case.glob("*.py"))
+    for submitted in lessons:
+        shutil.copy(submitted, work / "lessons" / submitted.name)
+    grade = work / "grade.json"
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
+    command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
+    run = subprocess.run(
+        command, cwd=work, capture_output=True, text=True, timeout=GRADE_TIMEOUT, check=False
+    )
+    assert grade.is_file(), f"no grade written (exit {run.returncode}):\n{run.stdout[-3000:]}"
+    return json.loads(grade.read_text())
+
+
+def lesson_mismatch(lesson: str, expectation: Expectation, tests: list[dict]) -> str | None:
+    """Why the lesson's grade does not meet the expectation, or None when it does."""
+    mine = [t for t in tests if t["name"].startswith(f"{lesson}::")]
+    if not mine:
+        return f"{lesson}: no claim was graded"
+    score, most = sum(t["score"] for t in mine), sum(t["max_score"] for t in mine)
+    failed = {t["name"].split("::", 1)[1]: t["output"] for t in mine if t["status"] != "passed"}
+    if expectation.full:
+        if score == most:
+            return None
+        why = "; ".join(f"{name}: {out.splitlines()[-1]}" for name, out in failed.items())
+        return f"{lesson}: expected full marks, got {score:g}/{most:g} ({why})"
+    problems = []
+    if score >= most:
+        problems.append(f"expected to lose points, got full marks {score:g}/{most:g}")
+    names = {t["name"].split("::", 1)[1].split("[")[0] for t in mine}
+    for claim in expectation.failing:
+        if claim not in names:
+            problems.append(f"{claim} is not a claim of {lesson}")
+        elif not any(name.split("[")[0] == claim for name in failed):
+            problems.append(f"{claim} was expected to fail but passed")
+    return f"{lesson}: " + "; ".join(problems) if problems else None
+
+
+def test_every_submission_says_what_it_expects():
+    files = sorted(SUBMISSIONS.glob("*/*.py"))
+    for path in files:
+        read_expectation(path)  # raises with the file's name
+    lessons = {p.stem for p in files}
+    from lessons import LESSONS
+
+    assert lessons <= set(LESSONS), f"submissions for unknown lessons: {lessons - set(LESSONS)}"
+
+
+@pytest.mark.parametrize("case", cases())
+def test_submission_is_graded_as_expected(case, tmp_path):
+    results = grade_case(SUBMISSIONS / case, tmp_path / "project")
+    problems = [
+        lesson_mismatch(path.stem, read_expectation(path), results["tests"])
+        for path in sorted((SUBMISSIONS / case).glob("*.py"))
+    ]
+    problems = [p for p in problems if p]
+    assert not problems, f"case {case}:\n" + "\n".join(problems)
+
+
+def _claim(name: str, score: float, most: float = 1) -> dict:
+    status = "passed" if score == most else "failed"
+    return {"name": name, "score": score, "max_score": most, "status": status, "output": "why"}
+
+
+def test_the_comparison_reads_full_marks_and_named_failures():
+    tests = [_claim("a::test_x", 1), _claim("a::test_y[1]", 0, 2), _claim("b::test_z", 1)]
+    assert lesson_mismatch("b", Expectation(full=True), tests) is None
+    assert "expected full marks, got 1/3" in lesson_mismatch("a", Expectation(full=True), tests)
+    assert lesson_mismatch("a", Expectation(False, ("test_y",)), tests) is None
+    wrong = lesson_mismatch("a", Expectation(False, ("test_x", "test_w")), tests)
+    assert "test_x was expected to fail but passed" in wrong
+    assert "test_w is not a claim of a" in wrong
+    assert "full marks" in lesson_mismatch("b", Expectation(False, ("test_z",)), tests)
+    assert "no claim was graded" in lesson_mismatch("c", Expectation(full=True), tests)
+
+
+def test_a_case_is_graded_in_a_fresh_copy_with_the_students_file(tmp_path):
+    """The harness itself: the instructor's learning_rate earns full marks, and the same file with
+    a wrong eigenvalue loses the claims that use it."""
+    case = tmp_path / "case"
+    case.mkdir()
+    source = (REPO / "lessons/learning_rate.py").read_text()
+    wrong = source.replace("eigvalsh(mse_hessian(X))[-1]", "eigvalsh(mse_hessian(X))[0]")
+    assert wrong != source
+    (case / "learning_rate.py").write_text(wrong)
+    results = grade_case(case, tmp_path / "project")
+    claim = "test_largest_eigenvalue_matches_the_hessian"
+    assert lesson_mismatch("learning_rate", Expectation(False, (claim,)), results["tests"]) is None
+    assert "expected full marks" in lesson_mismatch(
+        "learning_rate", Expectation(full=True), results["tests"]
+    )
+    assert (REPO / "lessons/learning_rate.py").read_text() == source  # the copy took the edit
