@@ -103,7 +103,7 @@ def test_held_out_loss_measures_a_trained_net(lesson):
 def test_held_out_loss_leaves_the_net_alone(lesson):
     """held_out_loss changes no weight and leaves no gradient behind: asked twice, it measures
     the same net twice (measuring is not training)."""
-    model, (X, y) = _net_and_data(20, seed=1)
+    model, (X, y) = _net_and_data(20, seed=1, trained=False)  # measuring needs no training
     first = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y)")
     second = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y), again")
     grads = [name for name, p in model.named_parameters() if p.grad is not None]
