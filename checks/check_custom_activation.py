@@ -1,58 +1,184 @@
-"""Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise."""
+"""Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise.
+
+The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the engine's copy of the
+lecture's (``lessons._lecture``). The fits train the net of the student's ``build_model``, with
+the student's ``MOOYAHO`` in it.
+"""
 
 import pytest
 import torch
 
 from checks.timing import time_training
-from checks.validate import expect_data, expect_fit
+from checks.validate import expect_data, expect_fit, expect_tensor
+from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
+from lessons._train import fit
+
+pytestmark = pytest.mark.timeout(120)  # a 5000-epoch fit with a student's layer: ~5 s, not 300
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
 NOISE_VARIANCE = 0.3**2
+# sigmoid(200x) in float32, written any correct way (torch.sigmoid, 1 / (1 + exp), expit, tanh),
+# is within 8.4e-8 of the float64 value on the lecture's inputs (measured): 1e-6 is round-off.
+ATOL = 1e-6
+PROBE_EPOCHS = (
+    10  # a short fit first: a layer whose gradient is NaN fails in a second, not a minute
+)
+PROBE_RTOL = 1e-5  # its losses: the same kernels give the same bits; other forms differ ~1e-7
+
+
+def _steps(x: torch.Tensor) -> torch.Tensor:
+    """Our sigmoid(200x), in float64."""
+    return torch.sigmoid(_lecture.STEEPNESS * x.double())
+
+
+def _how_far(name: str, got: torch.Tensor, x: torch.Tensor) -> str:
+    """One line: where ``got`` is furthest from sigmoid(200x), and by how much."""
+    off = (got.double() - _steps(x)).abs().flatten()
+    i = int(off.argmax())
+    return (
+        f"{name} at x = {float(x.flatten()[i]):.4g} returned {float(got.flatten()[i]):.6g}, "
+        f"expected sigmoid(200x) = {float(_steps(x).flatten()[i]):.6g} (off by {float(off[i]):.3g})"
+    )
+
+
+def _expect_steps(got, x: torch.Tensor, *, name: str) -> None:
+    expect_tensor(got, name=name, shape=x.shape)
+    assert bool(((got.double() - _steps(x)).abs() <= ATOL).all()), _how_far(name, got, x)
+
+
+# The lecture's inputs: its plot's _x = linspace(-10, 10, 100), and finely around the step.
+LECTURE_X = torch.linspace(-10, 10, 100)
+STEP_X = torch.linspace(-0.05, 0.05, 1001)
 
 
 @pytest.fixture(scope="module")
-def data(lesson):
-    return expect_data(lesson.make_data(), x_shape=(100, 1))
+def data():
+    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
-def wide_fit(lesson, data, device):
+def probe_fit(lesson, data, device):
+    """``PROBE_EPOCHS`` epochs of the student's net: finite, or a one-line reason (no minute of
+    NaN training), and what the claims compare with the lecture's net."""
     X, y = data
-    fit = lesson.fit(lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
-    return expect_fit(fit, epochs=EPOCHS)
+    model = lesson.build_model(WIDTH, seed=1)
+    result = lesson.fit(model, X, y, lr=LR, epochs=PROBE_EPOCHS, device=device)
+    bad = (~torch.isfinite(result.losses)).nonzero()
+    if len(bad):
+        pytest.fail(
+            f"MOOYAHO: training the lecture's net gave loss {float(result.losses[int(bad[0])])} "
+            f"at epoch {int(bad[0])}, expected a finite one: is its gradient finite for large |x|? "
+            "(exp(-200x) overflows to inf for x < -0.44)",
+            pytrace=False,
+        )
+    return expect_fit(result, epochs=PROBE_EPOCHS)
+
+
+@pytest.fixture(scope="module")
+def wide_fit(lesson, data, device, probe_fit):
+    X, y = data
+    result = lesson.fit(
+        lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device
+    )
+    return expect_fit(result, epochs=EPOCHS)
 
 
 @pytest.mark.claim(points=1)
 def test_mooyaho_is_almost_a_step(lesson):
-    """sigmoid(200x) is 0.5 at 0 and within 1e-4 of 0 / 1 once |x| >= 0.05: a step at 0."""
+    """mooyaho(x) is 0.5 at 0 and within 1e-4 of 0 / 1 once |x| >= 0.05: a step at 0."""
     x = torch.tensor([-1.0, -0.05, 0.0, 0.05, 1.0])
-    out = lesson.mooyaho(x)
-    assert out[2] == 0.5
-    assert bool((out[:2] < 1e-4).all()) and bool((out[3:] > 1 - 1e-4).all())
+    out = expect_tensor(lesson.mooyaho(x), name="mooyaho(x)", shape=x.shape)
+    assert float(out[2]) == 0.5, f"mooyaho(0) returned {float(out[2]):.6g}, expected 0.5"
+    assert bool((out[:2] < 1e-4).all()) and bool((out[3:] > 1 - 1e-4).all()), (
+        f"mooyaho({x.tolist()}) returned {[round(v, 6) for v in out.tolist()]}, "
+        "expected within 1e-4 of [0, 0, 0.5, 1, 1]"
+    )
+
+
+@pytest.mark.claim(points=1)
+def test_mooyaho_is_sigmoid_of_200x(lesson):
+    """mooyaho(x) is sigmoid(200x) to float32 round-off (1e-6) on the lecture's inputs
+    linspace(-10, 10, 100) and on 1001 points across the step, [-0.05, 0.05]."""
+    for x in (LECTURE_X, STEP_X):
+        _expect_steps(lesson.mooyaho(x), x, name="mooyaho(x)")
 
 
 @pytest.mark.claim(points=1)
 def test_mooyaho_layer_applies_the_function(lesson):
-    """The MOOYAHO layer computes mooyaho element-wise, so it can sit in nn.Sequential."""
-    x = torch.linspace(-10, 10, 100)
-    assert isinstance(lesson.MOOYAHO(), torch.nn.Module)
-    assert torch.equal(lesson.MOOYAHO()(x), lesson.mooyaho(x))
+    """The MOOYAHO layer is an nn.Module computing sigmoid(200x) element-wise (to 1e-6), so it can
+    sit in nn.Sequential."""
+    layer = lesson.MOOYAHO()
+    assert isinstance(layer, torch.nn.Module), f"MOOYAHO() is a {type(layer).__name__}"
+    for x in (LECTURE_X, STEP_X.reshape(1001, 1)):
+        _expect_steps(layer(x), x, name="MOOYAHO()(x)")
+
+
+def _compare_weights(model, reference, *, name: str) -> None:
+    """``model`` has ``reference``'s parameters, in order, bit for bit (same seed, same draws)."""
+    got = [p.detach() for p in model.parameters()]
+    want = [p.detach() for p in reference.parameters()]
+    shapes = [tuple(p.shape) for p in got]
+    expected = [tuple(p.shape) for p in want]
+    assert shapes == expected, f"{name} has parameters of shapes {shapes}, expected {expected}"
+    for i, (p, q) in enumerate(zip(got, want, strict=True)):
+        off = float((p - q).abs().max())
+        assert torch.equal(p, q), (
+            f"{name}: parameter {i} {tuple(p.shape)} differs from the lecture's by up to {off:.3g} "
+            "(seed first, then the layers in the lecture's order)"
+        )
+
+
+@pytest.mark.claim(points=1)
+def test_build_model_gives_the_lectures_net(lesson, data):
+    """build_model(500, seed=1) is the lecture's net4: Linear(1, 500) -> MOOYAHO ->
+    Linear(500, 1) with biases, with the lecture's initial weights bit for bit, and its output on
+    the data is the lecture's net's (to 1e-5)."""
+    X, _ = data
+    model = lesson.build_model(WIDTH, seed=1)
+    assert isinstance(model, torch.nn.Module), f"build_model returned a {type(model).__name__}"
+    reference = _lecture.wide_model(WIDTH, seed=1)
+    _compare_weights(model, reference, name="build_model(500, seed=1)")
+    with torch.no_grad():
+        got, want = model(X), reference(X)
+    expect_tensor(got, name="build_model(500, seed=1)(X)", shape=want.shape)
+    off = float((got - want).abs().max())
+    assert off <= 1e-5, f"build_model(500, seed=1)(X) is up to {off:.3g} off the lecture's net4(X)"
+
+
+@pytest.mark.claim(points=1)
+def test_mooyaho_net_trains_like_the_lectures(probe_fit, data):
+    """The net of build_model(500, seed=1) trains as the lecture's does: over its first 10 epochs
+    (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
+    sigmoid(200x)'s."""
+    X, y = data
+    reference = fit(_lecture.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
+    got, want = probe_fit.losses.double(), reference.losses.double()
+    off = ((got - want).abs() / want).max()
+    epoch = int(((got - want).abs() / want).argmax())
+    assert float(off) <= PROBE_RTOL, (
+        f"fit(build_model(500, seed=1)) epoch {epoch}: loss {float(got[epoch]):.7g}, expected the "
+        f"lecture's {float(want[epoch]):.7g} ({float(off):.2g} relative)"
+    )
 
 
 @pytest.mark.claim(points=2)
 def test_wide_net_fits_below_the_noise_variance(wide_fit):
     """After 5000 epochs the 500-node net's training MSE is below the noise variance 0.09: it has
     started to fit the noise itself (the lecture's "wide nets often overfit")."""
-    assert wide_fit.final_loss < NOISE_VARIANCE
+    assert wide_fit.final_loss < NOISE_VARIANCE, (
+        f"final training MSE {wide_fit.final_loss:.4g}, expected below {NOISE_VARIANCE:.2g}"
+    )
 
 
 @pytest.mark.claim(points=1)
 def test_wide_net_beats_every_bias_free_relu_net(wide_fit, data):
     """Its loss is below the two-slope floor, the best any bias-free ReLU net can reach here."""
     _, _, floor = two_slope_fit(*data)
-    assert wide_fit.final_loss < floor
+    assert wide_fit.final_loss < floor, (
+        f"final training MSE {wide_fit.final_loss:.4g}, expected below the floor {floor:.4g}"
+    )
 
 
 @pytest.mark.claim(points=1)
@@ -62,8 +188,29 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     X, y = data
     left = (X < 0).flatten()
     residual = (wide_fit.yhat - y).flatten() ** 2
-    assert float(residual[left].mean()) < NOISE_VARIANCE
-    assert float(residual[~left].mean()) < NOISE_VARIANCE
+    sides = float(residual[left].mean()), float(residual[~left].mean())
+    assert max(sides) < NOISE_VARIANCE, f"MSE left, right of 0: {sides[0]:.4g}, {sides[1]:.4g}"
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_mooyaho_holds_on_other_inputs(lesson):
+    """mooyaho and the MOOYAHO layer are sigmoid(200x) on inputs of other shapes and scales."""
+    generator = torch.Generator().manual_seed(8)
+    for shape, scale in (((7, 5), 0.02), ((3, 4, 2), 0.2), ((50,), 3.0)):
+        x = torch.randn(shape, generator=generator) * scale
+        _expect_steps(lesson.mooyaho(x), x, name=f"mooyaho(x of shape {shape})")
+        _expect_steps(lesson.MOOYAHO()(x), x, name=f"MOOYAHO()(x of shape {shape})")
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_build_model_holds_for_other_widths_and_seeds(lesson):
+    """build_model(width, seed) gives the lecture's net for other widths and seeds too."""
+    for width, seed in ((20, 7), (3, 40352), (100, 0)):
+        _compare_weights(
+            lesson.build_model(width, seed=seed),
+            _lecture.wide_model(width, seed=seed),
+            name=f"build_model({width}, seed={seed})",
+        )
 
 
 # Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.

@@ -7,8 +7,10 @@ import torch
 
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
+from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
+from lessons._train import FitResult
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
 pytestmark = pytest.mark.timeout(60)
@@ -19,8 +21,9 @@ MARGIN = 0.05  # 5% below / above the critical rate: converges / diverges
 
 
 @pytest.fixture(scope="module")
-def lecture_data(lesson):
-    return expect_data(lesson.make_data(), x_shape=(100, 3))
+def lecture_data():
+    """Example 2's data, the engine's copy (lessons._lecture): the homework is not the data."""
+    return expect_data(_lecture.polynomial_data(), x_shape=(100, 3))
 
 
 @pytest.fixture
@@ -43,8 +46,31 @@ def _largest_eigenvalue(X):
 
 def _train(lesson, data, lr, device):
     X, y = data
-    result = lesson.fit(lesson.build_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
+    result = lesson.fit(_lecture.polynomial_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
     return expect_fit(result, epochs=EPOCHS, finite=False)
+
+
+def _run(losses) -> FitResult:
+    """A made-up run with these per-epoch losses, to read with divergence_epoch."""
+    model = torch.nn.Linear(3, 1)
+    return FitResult(
+        model, torch.tensor(losses), torch.zeros(100, 1), HOMEWORK_LR, len(losses), "cpu"
+    )
+
+
+# The homework before any training: a claim lists one of these module fixtures before a fit, so
+# an untouched lesson fails on its stub and trains nothing.
+@pytest.fixture(scope="module")
+def reads_divergence(lesson):
+    """divergence_epoch runs (on a made-up run; its answers are graded by the claims)."""
+    lesson.divergence_epoch(_run((1.0, 2.0, math.inf)))
+
+
+@pytest.fixture(scope="module")
+def student_eigenvalue(lesson, lecture_data):
+    """The student's largest_hessian_eigenvalue of the lecture's X (on a copy of X)."""
+    X = lecture_data[0].clone()
+    return expect_number(lesson.largest_hessian_eigenvalue(X), name="largest_hessian_eigenvalue")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +79,7 @@ def homework_fit(lesson, lecture_data, device):
 
 
 @pytest.mark.claim(points=2)
-def test_lr_0_1_diverges(lesson, homework_fit):
+def test_lr_0_1_diverges(lesson, reads_divergence, homework_fit):
     """With lr 0.1 the loss leaves the finite range within the 1000 epochs; divergence_epoch says
     when (the first epoch whose loss is inf or NaN)."""
     epoch = expect_index(lesson.divergence_epoch(homework_fit), name="divergence_epoch")
@@ -85,19 +111,19 @@ def test_critical_rate_lies_between_the_two_rates(lesson, data, eigenvalue):
 # The three claims below test the student's numbers against training itself: untouched
 # homework earns none of them.
 @pytest.mark.claim(points=2)
-def test_loss_grows_by_the_predicted_factor(lesson, data, homework_fit):
+def test_loss_grows_by_the_predicted_factor(student_eigenvalue, homework_fit):
     """Before it overflows, the loss grows each epoch by (lr·λ_max - 1)² (≈ 11.4), within 5%,
     with λ_max from largest_hessian_eigenvalue(X): the error along the top eigenvector is
     multiplied by 1 - lr·λ_max every step."""
-    X, _ = data
-    eigenvalue = expect_number(
-        lesson.largest_hessian_eigenvalue(X), name="largest_hessian_eigenvalue"
-    )
+    eigenvalue = student_eigenvalue
     losses = homework_fit.losses.double()
     finite = losses[torch.isfinite(losses)]
     growth = float(finite[-1] / finite[-2])  # late epochs: the top direction dominates
     predicted = (HOMEWORK_LR * eigenvalue - 1) ** 2
-    assert abs(growth - predicted) < 0.05 * predicted
+    assert abs(growth - predicted) < 0.05 * predicted, (
+        f"the loss grew {growth:.4g}× per epoch; with largest_hessian_eigenvalue(X) = "
+        f"{eigenvalue:.6g} the prediction is {predicted:.4g}×"
+    )
 
 
 @pytest.mark.claim(points=1)
@@ -125,8 +151,9 @@ SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5%
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, lecture_data, eigenvalue, homework_fit, device):
-    """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate."""
+def sweep(lesson, reads_divergence, lecture_data, eigenvalue, homework_fit, device):
+    """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate; after
+    the homework runs, so an untouched lesson trains nothing for its figures."""
     critical = 2 / eigenvalue
     rates = [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
     fits = {lr: _train(lesson, lecture_data, lr, device) for lr in rates}
@@ -148,23 +175,33 @@ def test_figure_lr_sweep(lesson, sweep, eigenvalue, figure_snapshot):
 @pytest.mark.figure
 @pytest.mark.parametrize("style", STYLES)
 def test_diagram(lesson, style, diagram_snapshot):
-    assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)
+    assert diagram_snapshot == lesson.diagram(_lecture.polynomial_model(), style)
 
 
 @pytest.mark.claim(points=1, visibility="hidden")
 def test_divergence_epoch_reads_any_run(lesson):
     """divergence_epoch is None when every loss is finite and finds the first inf or NaN wherever
     it is, not only in the lr 0.1 run."""
-    from lessons import FitResult  # here, so that the student release drops it with the claim
-
     inf, nan = math.inf, math.nan
     cases = {(1.0, 0.5, 0.25): None, (1.0, inf, nan): 1, (3.0, 2.0, nan): 2, (nan, 1.0): 0}
     for losses, expected in cases.items():
-        run = FitResult(
-            lesson.build_model(), torch.tensor(losses), torch.zeros(100, 1), 0.1, 3, "cpu"
-        )
+        run = _run(losses)
         epoch = expect_index(lesson.divergence_epoch(run), name="divergence_epoch")
         assert epoch == expected, f"losses {losses}: expected {expected}, got {epoch}"
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_largest_eigenvalue_holds_on_other_data(lesson):
+    """largest_hessian_eigenvalue(X) is λ_max of 2/n·AᵀA for data of other shapes and scales too
+    (1e-6 relative): two columns, one column, ten times larger x."""
+    generator = torch.Generator().manual_seed(3)
+    for rows, columns, scale in ((40, 2, 1.0), (25, 1, 10.0), (60, 4, 0.3)):
+        X = torch.randn(rows, columns, generator=generator) * scale
+        expected = _largest_eigenvalue(X)
+        name = f"largest_hessian_eigenvalue(X of shape {(rows, columns)})"
+        largest = expect_number(lesson.largest_hessian_eigenvalue(X.clone()), name=name)
+        off = abs(largest - expected) / expected
+        assert off < 1e-6, f"{name} returned {largest:.6g}, expected {expected:.6g} ({off:.2%} off)"
 
 
 @pytest.mark.claim(points=2, visibility="after_due_date", partial=True)
@@ -173,7 +210,7 @@ def test_critical_rate_holds_on_other_data(lesson, partial_credit):
     (partial credit: a fifth of the points per seed)."""
     right = []
     for seed in (1, 2, 3, 4, 5):
-        X, _ = lesson.make_data(seed)
+        X, _ = _lecture.polynomial_data(seed)
         expected = 2 / _largest_eigenvalue(X)
         critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
         right.append(abs(critical - expected) < 1e-6 * expected)
@@ -183,7 +220,7 @@ def test_critical_rate_holds_on_other_data(lesson, partial_credit):
 
 @pytest.mark.claim(points=1)
 def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
-    benchmark, lesson, data, device, homework_fit
+    benchmark, lesson, reads_divergence, data, device, homework_fit
 ):
     """Benchmark: Example 2 trained from scratch at lr 0.1 (1000 epochs), timed, leaves the finite
     range at the same epoch as the session's fit, as divergence_epoch reads it."""
@@ -191,7 +228,7 @@ def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
     result = time_training(
         benchmark,
         lambda model: lesson.fit(model, X, y, lr=HOMEWORK_LR, epochs=EPOCHS, device=device),
-        fresh=lesson.build_model,
+        fresh=_lecture.polynomial_model,
         lesson=lesson,
         device=device,
         epochs=EPOCHS,

@@ -6,6 +6,14 @@ The lecture's ``mooyaho(x) = sigmoid(200x)`` is almost a step at 0, so each node
 the piecewise data. Claims: the activation is a step, and the training loss falls below the noise
 variance 0.09 and below the best any bias-free ReLU net can do: the net has started to fit the
 noise itself (the lecture's "wide nets often overfit").
+
+Homework: ``mooyaho`` (the function), ``MOOYAHO.forward`` (the same as a layer) and
+``build_model(width, seed)`` (the lecture's seeding: its weights, bit for bit). The claims train
+the net built by your ``build_model`` with your ``MOOYAHO``; ``fit`` takes its autograd loop for a
+layer class of yours (the engine's faster loop knows only its own class; measured about 2.5×
+slower here, a few seconds). Write the activation so that its gradient stays finite:
+``1 / (1 + torch.exp(-200 * x))`` computes the right values, but ``exp`` overflows to inf for
+x < -0.44 and its gradient is then NaN (inf × 0), so the net cannot train.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
-from lessons import _lecture
 from lessons._diagrams import dot_source as diagram
 from lessons._lecture import NOISE_VARIANCE, STEEPNESS
 from lessons._lecture import piecewise_data as make_data
@@ -43,20 +50,43 @@ EPOCHS = 5000
 
 
 def mooyaho(input: torch.Tensor) -> torch.Tensor:
-    """The lecture's activation: a sigmoid so steep (×200) that it is almost a step at 0."""
+    """Return sigmoid(200 · input), element by element: a sigmoid so steep that it is almost a
+    step at 0 (0.5 at 0, within 1e-4 of 0 or 1 once |input| >= 0.05).
+
+    Homework: one line of torch; ``STEEPNESS`` is the 200.
+    """
+    # BEGIN SOLUTION
     return torch.sigmoid(STEEPNESS * input)
+    # END SOLUTION
 
 
-MOOYAHO = _lecture.MOOYAHO  # ``mooyaho`` as a layer, so it can sit in ``nn.Sequential``
+class MOOYAHO(torch.nn.Module):
+    """``mooyaho`` as a layer, so it can sit in ``nn.Sequential`` (it has no weights)."""
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        """Return mooyaho of the layer's input, element by element.
+
+        Homework: what the layer computes; autograd derives its gradient (keep it finite).
+        """
+        # BEGIN SOLUTION
+        return mooyaho(input)
+        # END SOLUTION
 
 
 def build_model(width: int = WIDTH, seed: int = 1) -> torch.nn.Sequential:
-    """The lecture's ``torch.manual_seed(seed)`` then ``Linear(1, width) -> MOOYAHO -> Linear(width, 1)``."""
+    """Return the lecture's net ``Linear(1, width) -> MOOYAHO -> Linear(width, 1)``, both Linear
+    layers with biases, its initial weights drawn after ``torch.manual_seed(seed)``.
+
+    Homework: seed, then build the layers in the lecture's order (the draws happen as each
+    ``Linear`` is made); ``lecture_seed(seed)`` seeds without touching the caller's random stream.
+    """
+    # BEGIN SOLUTION
     with lecture_seed(seed):
         layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=True)
         activation1 = MOOYAHO()
         layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=True)
         return torch.nn.Sequential(layer1, activation1, layer2)
+    # END SOLUTION
 
 
 def plot_mooyaho() -> Figure:

@@ -25,6 +25,11 @@ loss within a few hundred epochs (``fit`` in float64, or with one weight nudged 
 far away). So seed by seed the batched program matches ``fit`` to round-off only where training
 is calm (50 nodes and more here, or the lecture's lr 0.001), while the means over 100 seeds, which
 the claims use, agree with a loop of ``fit`` to about 1% at every width (tests/test_batched.py).
+
+Homework: reading the sweep. ``held_out_loss(model, X, y)`` is the MSE of a trained net on data it
+never saw, measured without changing the net (no gradient, no update); ``best_width(sweep)`` is
+the width whose held-out MSE, averaged over the seeds, is lowest (50 here). ``plot_width_sweep``
+draws the U: train and held-out MSE against width, with the noise floor 0.09.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+from matplotlib.figure import Figure
 
 from lessons import _batched
 from lessons._lecture import NOISE_VARIANCE, piecewise_data
 from lessons._lecture import wide_model as build_model
+from lessons._plots import new_figure, styled
 from lessons._train import fit
 
 __all__ = [
@@ -48,10 +55,13 @@ __all__ = [
     "TRAIN_POINTS",
     "WIDTHS",
     "WidthSweep",
+    "best_width",
     "build_model",
     "fit",
     "held_out_data",
+    "held_out_loss",
     "make_data",
+    "plot_width_sweep",
     "width_sweep",
 ]
 
@@ -121,3 +131,53 @@ def width_sweep(
         train.append(_batched.mse(nets, X, y, activation="mooyaho").cpu())
         held.append(_batched.mse(nets, X_held, y_held, activation="mooyaho").cpu())
     return WidthSweep(tuple(widths), torch.stack(train), torch.stack(held))
+
+
+def held_out_loss(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the MSE of ``model``'s predictions on ``(X, y)``, as a number, leaving the model as
+    it was: no gradient computed, no weight changed.
+
+    Homework: the forward pass alone, under ``torch.no_grad()``; the mean of the squared errors.
+    """
+    # BEGIN SOLUTION
+    with torch.no_grad():
+        return float(((model(X).double() - y.double()) ** 2).mean())
+    # END SOLUTION
+
+
+def best_width(sweep: WidthSweep) -> int:
+    """Return the width (one of ``sweep.widths``) whose held-out MSE, averaged over the seeds, is
+    the lowest.
+
+    Homework: ``sweep.held_out[i, s]`` is the held-out MSE at width ``sweep.widths[i]`` for seed
+    ``s``; average over the seeds (dimension 1), then find the smallest.
+    """
+    # BEGIN SOLUTION
+    means = sweep.held_out.double().mean(dim=1)
+    return sweep.widths[int(means.argmin())]
+    # END SOLUTION
+
+
+@styled
+def plot_width_sweep(sweep: WidthSweep) -> Figure:
+    """Train and held-out MSE (means over the seeds) against width, with the noise floor 0.09:
+    the train loss keeps falling, the held-out loss turns back up (the U)."""
+    figure, ax = new_figure()
+    seeds = sweep.train.shape[1]
+    ax.plot(sweep.widths, sweep.mean_train(), "o-", label=f"train MSE (mean of {seeds} seeds)")
+    ax.plot(
+        sweep.widths, sweep.mean_held_out(), "s-", label=f"held-out MSE (mean of {seeds} seeds)"
+    )
+    ax.axhline(NOISE_VARIANCE, color="grey", linestyle="--", label="noise variance 0.3² = 0.09")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xticks=list(sweep.widths),
+        xticklabels=[str(width) for width in sweep.widths],
+        xlabel="width (MOOYAHO nodes)",
+        ylabel="MSE after training",
+        title="More nodes: train loss falls, held-out loss turns up",
+    )
+    ax.minorticks_off()  # the widths are the ticks: no log-scale minor labels among them
+    ax.legend()
+    return figure

@@ -17,7 +17,7 @@ import torch
 from checks.grader.denormals import denormals
 from lessons import (
     _fast,
-    custom_activation,
+    _lecture,
     fit,
     linear_model,
     memorise_noise,
@@ -43,7 +43,7 @@ RUNS = {
     "1 ReLU node": (lambda: relu_nodes.build_model(1), relu_nodes.make_data, 0.1, 1000),
     "2 ReLU nodes, seed 1": (lambda: relu_nodes.build_model(2), relu_nodes.make_data, 0.1, 1000),
     "2 ReLU nodes, seed 40352": (lambda: relu_nodes.build_model(2, 40352), relu_nodes.make_data, 0.1, 10000),
-    "500 MOOYAHO nodes": (custom_activation.build_model, custom_activation.make_data, 0.001, 5000),
+    "500 MOOYAHO nodes": (_lecture.wide_model, _lecture.piecewise_data, 0.001, 5000),
     "500 MOOYAHO nodes on noise": (memorise_noise.build_model, memorise_noise.make_data, 0.001, 5000),
 }  # fmt: skip
 

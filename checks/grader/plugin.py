@@ -13,6 +13,7 @@ pytest_plugins = [
     "checks.grader.benchmarks",
     "checks.grader.scoring",
     "checks.grader.snapshots",
+    "checks.grader.not_attempted",
     "checks.grader.report",
     "checks.grader.credit",
     "checks.grader.grade_json",
