@@ -35,6 +35,8 @@ SKIPPED_DIRS = {
     ".ruff_cache",
     ".benchmarks",
 }
+# The instructor's own graded submissions: whole worked solutions of the homework.
+INSTRUCTOR_ONLY = ("tests/submissions",)
 
 
 class ReleaseError(RuntimeError):
@@ -69,6 +71,7 @@ def project_files(root: Path) -> list[Path]:
         name
         for name in sorted(names)
         if not SKIPPED_DIRS.intersection(name.parts)
+        and not any(name.as_posix().startswith(f"{folder}/") for folder in INSTRUCTOR_ONLY)
         and (root / name).is_file()  # a tracked file deleted since is not shipped
         and name.as_posix() != withheld.WITHHELD_FILE  # a release of a release writes its own
     ]
