@@ -17,4 +17,5 @@ pytest_plugins = [
     "checks.grader.credit",
     "checks.grader.grade_json",
     "checks.grader.listing",
+    "checks.grader.sandbox.hooks",
 ]
