@@ -43,7 +43,9 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
         return first
     if isinstance(exc, AssertionError):
         return f"claim does not hold: {first}" if first else "claim does not hold"
-    if isinstance(exc, SandboxError) and not isinstance(exc, LessonError):
+    if isinstance(exc, LessonError):  # a student's own exception type: "Type: message (at ...)"
+        return one_line(f"{first}{_where(excinfo)}")
+    if isinstance(exc, SandboxError):
         return one_line(first)  # the boundary's own message: one line already
     obj = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(obj, ModuleType) and exc.name:

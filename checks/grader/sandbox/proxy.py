@@ -193,6 +193,11 @@ class RemoteRecord:
             raise AttributeError(f"{self._name} has no field {name!r}")
         return get(self._client, {"handle": self._handle}, name, what=f"{self._name}.{name}")
 
+    def __call__(self, *args, **kwargs):
+        if _side(self._client).live(self._handle) is None:
+            raise SandboxError(f"the {self._name}'s lesson process has stopped")
+        return call(self._client, {"handle": self._handle}, None, args, kwargs, what=self._name)
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())
         return f"{self._name}({fields})"

@@ -3,7 +3,8 @@
 - A model: its allow-listed architecture, its weights, and a handle to the object in the worker,
   so that a model the grader passes back is the student's own object again (``models.py``).
 - A ``FitResult`` (the engine's class): its fields. Any other dataclass or ``SimpleNamespace``:
-  a record of its fields plus a handle, so its methods run in the worker.
+  a record of its fields plus a handle, so its methods run in the worker. An instance of another
+  class the lesson defines: a handle only (its attributes are asked for, its methods run there).
 - A matplotlib figure: the PNG bytes the figure snapshots compare, rendered in the worker.
 """
 
@@ -54,6 +55,12 @@ def _fit(node, decoder: Decoder, depth: int) -> FitResult:
     return FitResult(**fields)
 
 
+def _is_lesson_object(value) -> bool:
+    """An instance of a class the lesson defines (not a function, class or generator)."""
+    module = type(value).__module__ or ""
+    return module.startswith("lessons.") and not module.startswith("lessons._")
+
+
 class WorkerSide:
     """The worker's mapping: its objects stay in ``handles``; the grader gets data and names."""
 
@@ -79,6 +86,10 @@ class WorkerSide:
         if _is_record(value):
             fields = encoder.encode(_fields(value), depth + 1)
             return {"t": "record", "name": type(value).__qualname__, "fields": fields,
+                    "handle": self.handle(value)}  # fmt: skip
+        if _is_lesson_object(value):  # stays here: its attributes and methods are asked for
+            name = type(value).__qualname__
+            return {"t": "record", "name": name, "fields": {"t": "dict", "v": []},
                     "handle": self.handle(value)}  # fmt: skip
         return None
 
