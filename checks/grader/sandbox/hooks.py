@@ -4,7 +4,6 @@ worker has its own), one worker per lesson, all of it gone before any result is 
 from __future__ import annotations
 
 import os
-import pwd
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from checks.grader.sandbox.client import WorkerClient
-from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as
+from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
 from checks.grader.sandbox.proxy import LessonProxy
 
 SANDBOX = pytest.StashKey["Sandbox"]()
@@ -92,10 +91,8 @@ def _user(config: pytest.Config) -> tuple[str, str]:
     user = config.getini("sandbox_user") if asked is None else asked
     if os.geteuid() != 0 or not user or not supported():
         return "", ""
-    try:
-        pwd.getpwnam(user)
-    except KeyError:
-        raise pytest.UsageError(f"--sandbox-user {user!r}: no such user") from None
+    if not user_exists(user):
+        raise pytest.UsageError(f"--sandbox-user {user!r}: no such user")
     paths = [os.path.dirname(os.__file__), *(os.path.dirname(m.__file__) for m in (torch, np))]
     paths.append(str(config.rootpath / "lessons" / "__init__.py"))
     unreadable = unreadable_as(user, paths)

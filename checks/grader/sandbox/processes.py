@@ -16,14 +16,17 @@ import contextlib
 import ctypes
 import json
 import os
-import pwd
-import resource
 import signal
 import socket
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass
+
+try:  # POSIX only: elsewhere there is no sandbox (``supported``)
+    import pwd
+    import resource
+except ImportError:  # pragma: no cover (Windows)
+    pwd = resource = None
 
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 PR_SET_NO_NEW_PRIVS = 38
@@ -271,6 +274,14 @@ def apply_limits(settings: Settings) -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
+def user_exists(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
 def unreadable_as(user: str, paths: list[str]) -> str | None:
     """The first of ``paths`` that ``user`` cannot read (None: all readable), probed in a forked
     child that drops to ``user``: a worker that cannot read Python or the project cannot run."""
@@ -315,4 +326,4 @@ def settings_dict(settings: Settings) -> dict:
 
 def supported() -> bool:
     """Forking workers needs POSIX; the zygote's subreaper and /proc tree walk need Linux."""
-    return hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform != "win32"
+    return hasattr(os, "fork") and hasattr(socket, "send_fds") and pwd is not None
