@@ -16,8 +16,9 @@ from checks.grader.sandbox.proxy import LessonProxy
 
 SANDBOX = pytest.StashKey["Sandbox"]()
 DEFAULT_USER = "nobody"
-# Address space a worker may add to the grader's, in GiB. Measured: the largest lesson
-# (relu_nodes' seed sweep) adds ~0.3 GiB; 4 leaves a wide margin and still stops a runaway.
+# Address space a worker may add to the grader's, in GiB. Observed (ps VSZ, one run): a worker
+# at ~1.26 GB against the grader's ~0.74 GB, so ~0.5 GiB added; 4 leaves a wide margin and
+# still stops a runaway (tests/test_sandbox_hostile.py grades its course under 1).
 DEFAULT_MEMORY_GIB = 4.0
 DEFAULT_PROCESSES = 512  # processes and threads of the sandbox user, all workers together
 
