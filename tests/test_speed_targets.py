@@ -11,6 +11,8 @@ minutes and want quiet cores; CI runs them, see .ci/run):
    seed-epoch than a Python loop of ``fit`` over seeds.
 3. The whole ``pytest lessons`` (every claim, multi-seed ones included) takes less wall time than
    running the lecture's own training code once (``python -m tests.lecture_reference``).
+4. Grading in the sandbox (``pytest lessons --grade-json``: every lesson in its own process,
+   only data crossing) takes at most 1.2x the wall time of ``pytest lessons --no-sandbox``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ LOOP_SEEDS = 5  # seeds per width trained one by one by the baseline loop
 
 LOOP_SPEEDUP = 2.0
 SWEEP_SPEEDUP = 50.0
+SANDBOX_OVERHEAD = 1.2  # issue 9: the sandbox may cost at most 20% of the wall time
 
 
 @pytest.fixture
@@ -163,3 +166,25 @@ def test_pytest_lessons_takes_less_time_than_the_lecture_once(benchmark_on, pyte
         baseline_of="the lecture's code, once",
     )
     assert ratio > 1.0, f"pytest lessons took {1 / ratio:.2f}x the lecture's time"
+
+
+def test_grading_in_the_sandbox_costs_at_most_a_fifth_more(benchmark_on, pytestconfig, tmp_path):
+    root = pytestconfig.rootpath
+    pytest_lessons = [sys.executable, "-m", "pytest", "lessons", "-q", "-p", "no:randomly"]
+    sandboxed = [*pytest_lessons, "--grade-json", str(tmp_path / "results.json")]
+    baseline = []
+
+    def setup():  # the same run in pytest's own process, before each timed sandboxed run
+        baseline.append(_run([*pytest_lessons, "--no-sandbox"], root))
+        return (), {}
+
+    benchmark_on.pedantic(lambda: _run(sandboxed, root), setup=setup, rounds=2)
+    ratio = _ratio(
+        benchmark_on,
+        baseline,
+        units=1,
+        per="run",
+        target="pytest lessons --grade-json (sandboxed)",
+        baseline_of="pytest lessons --no-sandbox",
+    )
+    assert 1 / ratio <= SANDBOX_OVERHEAD, f"the sandboxed run took {1 / ratio:.2f}x the time"

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.sandbox.client import SandboxError
+from checks.grader.sandbox.hooks import SANDBOX
+
 LESSONS_DIR = "lessons"
 CHECKS_DIR = "checks"
 
@@ -64,20 +67,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def lesson(request: pytest.FixtureRequest):
-    """The lesson module that this checks module grades, imported when a claim first needs it.
+    """The lesson module that this checks module grades, started when a claim first needs it.
 
-    Importing here, not at the top of the checks module, turns a lesson that fails to import into
-    a readable failure of its own claims, while every other lesson is still collected and graded.
+    The lesson runs in its own process (``checks.grader.sandbox``): this is a proxy that reads
+    like the module, and only data crosses. Starting it here, not at the top of the checks module,
+    turns a lesson that fails to import into a readable failure of its own claims, while every
+    other lesson is still collected and graded. ``--no-sandbox`` imports it into this process.
     """
     name = lesson_name(Path(request.node.path))
     if name is None:
         raise pytest.UsageError(
             f"the `lesson` fixture is for checks/check_<lesson>.py, not {request.node.path}"
         )
+    sandbox = request.config.stash.get(SANDBOX, None)
+    try:
+        if sandbox is None:
+            module = _import_here(name)
+        else:
+            request.addfinalizer(lambda: sandbox.release(name))
+            module = sandbox.lesson(name)
+    except NotImplementedError:
+        raise  # a homework stub run at import: reported as "not attempted yet", like any other
+    except SandboxError as exc:
+        reason = str(exc)
+    else:
+        return module
+    pytest.fail(reason, pytrace=False)  # outside `except`: no "during handling" chain shown
+
+
+def _import_here(name: str):
     try:
         return importlib.import_module(f"{LESSONS_DIR}.{name}")
     except NotImplementedError:
-        raise  # a homework stub run at import: reported as "not attempted yet", like any other
+        raise
     except Exception as exc:  # a student's lesson can fail to import in any way
-        reason = f"lesson {name!r} does not import: {type(exc).__name__}: {exc}"
-    pytest.fail(reason, pytrace=False)  # outside `except`: no "during handling" chain shown
+        raise SandboxError(
+            f"lesson {name!r} does not import: {type(exc).__name__}: {exc}"
+        ) from None

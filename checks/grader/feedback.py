@@ -8,6 +8,8 @@ from types import ModuleType
 
 import pytest
 
+from checks.grader.sandbox.client import LessonError, SandboxError
+
 MAX_REASON = 200  # characters: a reason is one line of the summary and of the grade report
 MAX_OUTPUT_LINES = 40  # captured output kept per section of a failing claim (the last lines)
 MAX_OUTPUT_CHARS = 4000  # ... and at most this many characters of them
@@ -41,6 +43,10 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
         return first
     if isinstance(exc, AssertionError):
         return f"claim does not hold: {first}" if first else "claim does not hold"
+    if isinstance(exc, LessonError):  # a student's own exception type: "Type: message (at ...)"
+        return one_line(f"{first}{_where(excinfo)}")
+    if isinstance(exc, SandboxError):
+        return one_line(first)  # the boundary's own message: one line already
     obj = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(obj, ModuleType) and exc.name:
         return f"{obj.__name__} has no {exc.name!r}: was it renamed or deleted?"
@@ -55,7 +61,11 @@ def is_quiet(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
 
 
 def _where(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    """`` (at lesson.py:12 in f)``: the innermost line of a lesson that raised, if any."""
+    """`` (at lesson.py:12 in f)``: the innermost line of a lesson that raised, if any (for code
+    that ran in a lesson's process, the line it reported)."""
+    remote = getattr(excinfo.value, "lesson_where", None)
+    if remote is not None:
+        return remote
     for entry in reversed(excinfo.traceback):
         path = Path(str(entry.path))
         if path.parent.name == "lessons":

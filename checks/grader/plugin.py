@@ -18,4 +18,5 @@ pytest_plugins = [
     "checks.grader.credit",
     "checks.grader.grade_json",
     "checks.grader.listing",
+    "checks.grader.sandbox.hooks",
 ]

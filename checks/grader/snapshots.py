@@ -20,6 +20,7 @@ from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, write_results
+from checks.grader.sandbox.values import RenderedFigure
 from lessons._plots import to_png
 
 DEFAULT_RESULTS = ".pytest_cache/figure-results"
@@ -27,7 +28,7 @@ _EXTENSION = pytest.StashKey[type["FigureSnapshotExtension"]]()
 
 
 class FigureSnapshotExtension(PNGImageSnapshotExtension):
-    """A matplotlib ``Figure`` (or PNG bytes) as a PNG snapshot, compared within a tolerance.
+    """A matplotlib ``Figure`` (a ``RenderedFigure`` from a lesson's process, or PNG bytes) as a PNG snapshot, compared within a tolerance.
 
     syrupy builds extensions without arguments, so the tolerance and the results directory are
     class attributes; ``configured`` makes a subclass with the session's values.
@@ -41,7 +42,11 @@ class FigureSnapshotExtension(PNGImageSnapshotExtension):
         return type(cls.__name__, (cls,), {"tolerance": tolerance, "results_dir": results_dir})
 
     def serialize(self, data, **kwargs) -> bytes:
-        return super().serialize(to_png(data) if isinstance(data, Figure) else data, **kwargs)
+        if isinstance(data, Figure):
+            data = to_png(data)
+        elif isinstance(data, RenderedFigure):  # drawn in the lesson's process, as to_png draws
+            data = data.png
+        return super().serialize(data, **kwargs)
 
     def read_snapshot_data_from_location(self, *, snapshot_location: str, **kwargs):
         self._location = Path(snapshot_location)  # names the result images of a failure

@@ -1,0 +1,114 @@
+"""The grader's connection to one lesson's worker: requests, replies, and a fresh worker after
+one died or was stopped (a claim's timeout), so that only the claim that was running fails."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import socket
+from types import ModuleType
+
+from checks.grader.sandbox import codec
+from checks.grader.sandbox.processes import Zygote, describe_exit
+
+
+class SandboxError(Exception):
+    """A failure at the boundary (a worker that died, a value that cannot cross), in one line."""
+
+
+class LessonError(SandboxError):
+    """A student's exception of a type the grader does not rebuild (not a builtin)."""
+
+
+class WorkerClient:
+    """Starts ``lesson``'s worker on first use and talks to it; one request at a time."""
+
+    def __init__(self, lesson: str, zygote: Zygote) -> None:
+        self.lesson = lesson
+        self.zygote = zygote
+        self.sock: socket.socket | None = None
+        self.pid = 0
+        self.token = ""
+
+    def start(self) -> None:
+        """Fork the worker and wait until it has imported the lesson (raising what that raised)."""
+        if self.sock is not None:
+            return
+        ours, theirs = socket.socketpair()
+        try:
+            self.pid = self.zygote.spawn(self.lesson, [theirs.fileno(), 1, 2])
+        finally:
+            theirs.close()
+        self.sock, self.token = ours, str(self.pid)
+        reply, _ = self._exchange(None, what=f"importing {self.lesson}")
+        if "error" in reply:
+            self.stop()
+            raise import_error(self.lesson, reply["error"])
+
+    def request(self, request: dict, buffers: list[bytes], *, what: str):
+        """Send one request, return the reply's JSON tree and buffers."""
+        self.start()
+        return self._exchange(codec.pack(request, buffers), what=what)
+
+    def _exchange(self, chunks, *, what: str):
+        try:
+            if chunks is not None:
+                codec.send(self.sock, chunks)
+            message = codec.receive(self.sock)
+        except BaseException:  # a claim's timeout (pytest-timeout) or Ctrl-C while we waited
+            self.stop()
+            raise
+        if message is None:
+            status = self.zygote.wait(self.pid)
+            self._forget()
+            raise SandboxError(f"the lesson process {describe_exit(status)} while {what}")
+        try:
+            return codec.unpack(message)
+        except (ValueError, codec.CodecError, RecursionError) as exc:
+            self.stop()
+            raise SandboxError(
+                f"the lesson process sent a reply that cannot be read: {exc}"
+            ) from None
+
+    def stop(self) -> None:
+        """Kill the worker and what it started; the next request starts a fresh one."""
+        if self.sock is not None:
+            self.zygote.kill(self.pid)
+        self._forget()
+
+    def _forget(self) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+        self.sock, self.pid, self.token = None, 0, ""
+
+
+def lesson_exception(error: dict) -> BaseException:
+    """The student's exception rebuilt in the grader: the same builtin type (NotImplementedError
+    stays "not attempted yet"), with its message and the lesson line that raised it."""
+    if "refused" in error:
+        return SandboxError(error["refused"])
+    message, kind = str(error.get("message", "")), error.get("type", "Exception")
+    exc: BaseException | None = None
+    cls = getattr(builtins, kind, None) if error.get("builtin") else None
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            exc = cls(message)
+        except Exception:  # a builtin with another constructor (UnicodeDecodeError, ...)
+            exc = None
+    if isinstance(exc, AttributeError) and error.get("name"):
+        exc.name = error["name"]
+        if error.get("module"):
+            exc.obj = ModuleType(error["module"])  # feedback: "was it renamed or deleted?"
+    if exc is None:
+        exc = LessonError(f"{kind}: {message}" if message else kind)
+    exc.lesson_where = error.get("where", "")
+    return exc
+
+
+def import_error(lesson: str, error: dict) -> BaseException:
+    exc = lesson_exception(error)
+    if isinstance(exc, NotImplementedError) or "refused" in error:
+        return exc  # a homework stub run at import: "not attempted yet", like any other
+    kind, message = error.get("type", "Exception"), error.get("message", "")
+    return SandboxError(f"lesson {lesson!r} does not import: {kind}: {message}")

@@ -1,0 +1,274 @@
+"""The wire format between the grader and a lesson's worker: data only, in both directions.
+
+A message is a JSON tree plus raw byte buffers. JSON decoding builds only dicts, lists, strings
+and numbers, and each buffer becomes a tensor, an array or ``bytes`` through ``frombuffer`` with
+an allow-listed dtype and a checked shape: nothing a worker sends is unpickled or imported, so a
+crafted reply cannot run code in the grader. (``torch.load(weights_only=True)`` would be safe
+too, but it is still an unpickler with an allow-list and a history of bypasses, and it zips each
+tensor: raw buffers are both simpler to trust and faster.)
+
+What crosses: None, bool, int, float, str, bytes, tensors (any device: through host memory,
+device named), NumPy arrays, lists, tuples, dicts, ranges, torch dtypes and devices. Richer
+values (models, fit results, records, figures) are mapped onto that by the side that sends them,
+through the ``extra`` hooks of ``Encoder`` and ``Decoder``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import struct
+
+import numpy as np
+import torch
+
+MAX_DEPTH = 64  # nesting a message may have: deeper is refused, not recursed into
+MAX_MESSAGE = 2**31  # bytes: a reply larger than this is refused (a worker flooding the grader)
+_LENGTH = struct.Struct("!Q")
+
+TORCH_DTYPES = {
+    str(dtype).removeprefix("torch."): dtype
+    for dtype in (
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
+    )
+}
+NUMPY_KINDS = "biufc"  # bool, ints, floats, complex: no object arrays
+DEVICE_TYPES = ("cpu", "cuda", "meta")
+
+
+class CodecError(TypeError):
+    """A value that cannot cross between the grader and a lesson's process, in one line."""
+
+
+class Encoder:
+    """Turns a value into a JSON tree and buffers. ``extra(value, encoder)`` maps what the basic
+    types do not cover (a JSON dict with a ``"t"`` tag) or returns None to refuse it."""
+
+    def __init__(self, extra=None) -> None:
+        self.extra = extra
+        self.buffers: list[bytes] = []
+        self.tensors: list[torch.Tensor] = []  # every tensor sent, in order (for in-place sync)
+
+    def buffer(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def encode(self, value, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise CodecError(f"a value nested more than {MAX_DEPTH} levels deep")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, float)) and type(value) in (int, float):
+            return _number(value)
+        if isinstance(value, torch.Tensor) and type(value) in (torch.Tensor, torch.nn.Parameter):
+            return self.tensor(value)
+        if isinstance(value, np.ndarray) and value.dtype.kind in NUMPY_KINDS:
+            array = np.ascontiguousarray(value)
+            return {"t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape),
+                    "b": self.buffer(array.tobytes())}  # fmt: skip
+        if isinstance(value, np.generic) and value.dtype.kind in NUMPY_KINDS:
+            return _number(value.item())
+        if type(value) in (list, tuple):
+            items = [self.encode(item, depth + 1) for item in value]
+            return {"t": type(value).__name__, "v": items}
+        if type(value) is dict:
+            pairs = [
+                [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
+            ]
+            return {"t": "dict", "v": pairs}
+        if type(value) in (bytes, bytearray):
+            return {"t": "bytes", "b": self.buffer(bytes(value))}
+        if type(value) is range:
+            return {"t": "range", "v": [value.start, value.stop, value.step]}
+        if isinstance(value, torch.device):
+            return {"t": "device", "v": str(value)}
+        if isinstance(value, torch.dtype):
+            return {"t": "dtype", "v": str(value).removeprefix("torch.")}
+        node = self.extra(value, self, depth) if self.extra else None
+        if node is None:
+            raise CodecError(f"a {type(value).__name__} ({_describe(value)})")
+        return node
+
+    def tensor(self, value: torch.Tensor) -> dict:
+        name = str(value.dtype).removeprefix("torch.")
+        if name not in TORCH_DTYPES:
+            raise CodecError(f"a tensor of dtype {value.dtype}")
+        self.tensors.append(value)
+        node = {"t": "tensor", "dtype": name, "shape": list(value.shape),
+                "device": str(value.device), "grad": bool(value.requires_grad)}  # fmt: skip
+        if value.device.type != "meta":
+            flat = value.detach().cpu().contiguous().reshape(-1)
+            node["b"] = self.buffer(
+                flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+            )
+        return node
+
+
+class Decoder:
+    """Turns a JSON tree and its buffers back into values; ``extra(node, decoder)`` builds the
+    tagged nodes the basic types do not cover (or raises ``CodecError``)."""
+
+    def __init__(self, buffers: list[memoryview], extra=None) -> None:
+        self.buffers = buffers
+        self.extra = extra
+        self.tensors: list[torch.Tensor] = []  # every tensor received, in order
+
+    def decode(self, node, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise CodecError(f"a value nested more than {MAX_DEPTH} levels deep")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if not isinstance(node, dict):
+            raise CodecError(f"a malformed message ({type(node).__name__})")
+        tag = node.get("t")
+        if tag == "float":
+            return float(node["v"])
+        if tag in ("list", "tuple"):
+            items = [self.decode(item, depth + 1) for item in node["v"]]
+            return items if tag == "list" else tuple(items)
+        if tag == "dict":
+            return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in node["v"]}
+        if tag == "tensor":
+            return self.tensor(node)
+        if tag == "ndarray":
+            dtype = np.dtype(node["dtype"])
+            if dtype.kind not in NUMPY_KINDS or dtype.hasobject:
+                raise CodecError(f"an array of dtype {dtype}")
+            shape = _shape(node["shape"])
+            data = self.buffer(node["b"], math.prod(shape) * dtype.itemsize)
+            return np.frombuffer(bytes(data), dtype=dtype).reshape(shape).copy()
+        if tag == "bytes":
+            return bytes(self.buffer(node["b"]))
+        if tag == "range":
+            return range(*(_int(v) for v in node["v"]))
+        if tag == "device":
+            return _device(node["v"])
+        if tag == "dtype":
+            return _dtype(node["v"])
+        if self.extra is None:
+            raise CodecError(f"an unknown kind of value {tag!r}")
+        return self.extra(node, self, depth)
+
+    def buffer(self, index, size: int | None = None) -> memoryview:
+        if not isinstance(index, int) or not 0 <= index < len(self.buffers):
+            raise CodecError("a malformed message (buffer index)")
+        data = self.buffers[index]
+        if size is not None and len(data) != size:
+            raise CodecError(f"a malformed message ({len(data)} bytes where {size} belong)")
+        return data
+
+    def tensor(self, node: dict) -> torch.Tensor:
+        dtype, shape, device = _dtype(node["dtype"]), _shape(node["shape"]), _device(node["device"])
+        if device.type == "meta":
+            tensor = torch.empty(shape, dtype=dtype, device="meta")
+        else:
+            size = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
+            data = self.buffer(node["b"], size)
+            flat = torch.frombuffer(bytearray(data), dtype=torch.uint8) if size else None
+            tensor = (flat.view(dtype) if size else torch.empty(0, dtype=dtype)).reshape(shape)
+            tensor = tensor.to(device)
+        if node.get("grad") is True and (dtype.is_floating_point or dtype.is_complex):
+            tensor.requires_grad_(True)
+        self.tensors.append(tensor)
+        return tensor
+
+
+def _number(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"t": "float", "v": repr(value)}  # "nan", "inf", "-inf": float() reads them back
+    return value
+
+
+def _int(value) -> int:
+    if type(value) is not int:
+        raise CodecError("a malformed message (not an int)")
+    return value
+
+
+def _shape(shape) -> tuple[int, ...]:
+    if not isinstance(shape, list) or len(shape) > 32 or any(_int(s) < 0 for s in shape):
+        raise CodecError("a malformed message (shape)")
+    return tuple(shape)
+
+
+def _dtype(name) -> torch.dtype:
+    if name not in TORCH_DTYPES:
+        raise CodecError(f"a tensor of dtype {name!r}")
+    return TORCH_DTYPES[name]
+
+
+def _device(name) -> torch.device:
+    device = torch.device(str(name))
+    if device.type not in DEVICE_TYPES:
+        raise CodecError(f"a tensor on device {name!r}")
+    return device
+
+
+def _describe(value) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def pack(tree, buffers: list[bytes]) -> list[bytes]:
+    """A message as the chunks ``send`` writes: the JSON header and each buffer."""
+    header = json.dumps({"v": tree, "sizes": [len(b) for b in buffers]}).encode()
+    return [struct.pack("!I", len(header)), header, *buffers]
+
+
+def unpack(data: memoryview) -> tuple[object, list[memoryview]]:
+    """The JSON tree and the buffers of one message (checked against its length)."""
+    (size,) = struct.unpack_from("!I", data)
+    header = json.loads(bytes(data[4 : 4 + size]))
+    if not isinstance(header, dict) or not isinstance(header.get("sizes"), list):
+        raise CodecError("a malformed message (header)")
+    buffers, offset = [], 4 + size
+    for length in header["sizes"]:
+        if _int(length) < 0 or offset + length > len(data):
+            raise CodecError("a malformed message (buffer sizes)")
+        buffers.append(data[offset : offset + length])
+        offset += length
+    return header["v"], buffers
+
+
+def send(sock: socket.socket, chunks: list[bytes]) -> None:
+    """Write one message: its length, then its chunks."""
+    sock.sendall(_LENGTH.pack(sum(len(c) for c in chunks)))
+    for chunk in chunks:
+        sock.sendall(chunk)
+
+
+def receive(sock: socket.socket) -> memoryview | None:
+    """Read one message; None when the other side has closed the connection."""
+    head = _exactly(sock, _LENGTH.size)
+    if head is None:
+        return None
+    (length,) = _LENGTH.unpack(head)
+    if length > MAX_MESSAGE:
+        raise CodecError(f"a message of {length} bytes (the limit is {MAX_MESSAGE})")
+    body = _exactly(sock, length)
+    if body is None:
+        return None
+    return memoryview(body)
+
+
+def _exactly(sock: socket.socket, size: int) -> bytearray | None:
+    data = bytearray(size)
+    view, got = memoryview(data), 0
+    while got < size:
+        n = sock.recv_into(view[got:])
+        if n == 0:
+            return None
+        got += n
+    return data

@@ -1,0 +1,177 @@
+"""The sandbox's pytest hooks and options: one zygote per grading process (each pytest-xdist
+worker has its own), one worker per lesson, all of it gone before any result is written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from checks.grader.sandbox.client import WorkerClient
+from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
+from checks.grader.sandbox.proxy import LessonProxy
+
+SANDBOX = pytest.StashKey["Sandbox"]()
+DEFAULT_USER = "nobody"
+# Address space a worker may add to the grader's, in GiB. Observed (ps VSZ, one run): a worker
+# at ~1.26 GB against the grader's ~0.74 GB, so ~0.5 GiB added; 4 leaves a wide margin and
+# still stops a runaway (tests/test_sandbox_hostile.py grades its course under 1).
+DEFAULT_MEMORY_GIB = 4.0
+DEFAULT_PROCESSES = 512  # processes and threads of the sandbox user, all workers together
+
+
+class Sandbox:
+    """The session's zygote and its lessons' workers."""
+
+    def __init__(self, settings: Settings, rootpath: Path) -> None:
+        self.zygote = Zygote(settings)
+        self.rootpath = rootpath
+        self.clients: dict[str, WorkerClient] = {}
+        self.not_dropped = ""  # why workers run as root, when they do
+
+    def lesson(self, name: str) -> LessonProxy:
+        """The lesson's proxy, its worker started (raising what importing the lesson raised)."""
+        if not self.zygote.alive():
+            self.zygote.start()  # a worker's user killed it: a fresh one, for this lesson on
+        client = self.clients.setdefault(name, WorkerClient(name, self.zygote))
+        client.start()
+        path = str(self.rootpath / "lessons" / f"{name}.py")
+        return LessonProxy(f"lessons.{name}", client, path)
+
+    def release(self, name: str) -> None:
+        client = self.clients.pop(name, None)
+        if client is not None:
+            client.stop()
+
+    def close(self) -> None:
+        for name in list(self.clients):
+            self.release(name)
+        self.zygote.shutdown()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lessons")
+    group.addoption(
+        "--no-sandbox",
+        action="store_true",
+        help="import the lessons into pytest's own process (debugging; refused with --grade-json)",
+    )
+    group.addoption(
+        "--sandbox-user",
+        default=None,
+        help=f"user a lesson's process runs as when pytest runs as root "
+        f"(default: ini sandbox_user, {DEFAULT_USER})",
+    )
+    group.addoption(
+        "--sandbox-memory",
+        type=float,
+        default=None,
+        metavar="GIB",
+        help="address space a lesson's process may add, in GiB; 0: no limit "
+        f"(default: ini sandbox_memory, {DEFAULT_MEMORY_GIB:g})",
+    )
+    parser.addini("sandbox_user", "default for --sandbox-user", default=DEFAULT_USER)
+    parser.addini("sandbox_memory", "default for --sandbox-memory", default=str(DEFAULT_MEMORY_GIB))
+    parser.addini(
+        "sandbox_processes",
+        "processes and threads the sandbox's user may run (RLIMIT_NPROC), 0: no limit",
+        default=str(DEFAULT_PROCESSES),
+    )
+
+
+def _user(config: pytest.Config) -> tuple[str, str]:
+    """The user workers drop to, and why they do not (empty when they do, or are not root).
+
+    The default user must be able to read Python, torch and the project (world-readable files,
+    as on Gradescope); where it cannot (a Python installed under /root), workers stay root and
+    the header says so. A user asked for by name that cannot is an error."""
+    asked = config.getoption("sandbox_user")
+    user = config.getini("sandbox_user") if asked is None else asked
+    if os.geteuid() != 0 or not user or not supported():
+        return "", ""
+    if not user_exists(user):
+        raise pytest.UsageError(f"--sandbox-user {user!r}: no such user")
+    paths = [os.path.dirname(os.__file__), *(os.path.dirname(m.__file__) for m in (torch, np))]
+    paths.append(str(config.rootpath / "lessons" / "__init__.py"))
+    unreadable = unreadable_as(user, paths)
+    if unreadable is None:
+        return user, ""
+    why = f"{user} cannot read {unreadable}"
+    if asked is not None:
+        raise pytest.UsageError(f"--sandbox-user {user}: {why} (make it world-readable)")
+    return "", why
+
+
+def _settings(config: pytest.Config, user: str) -> Settings:
+    memory = config.getoption("sandbox_memory")
+    memory = float(config.getini("sandbox_memory")) if memory is None else memory
+    if not memory >= 0:
+        raise pytest.UsageError(f"--sandbox-memory must be >= 0, got {memory}")
+    return Settings(
+        threads=config.getoption("torch_threads"),
+        flush_denormals=not config.getoption("keep_denormals"),
+        memory_gib=memory,
+        max_processes=int(config.getini("sandbox_processes")),
+        user=user,
+    )
+
+
+def _runs_claims(config: pytest.Config) -> bool:
+    """False for a pytest-xdist controller (its workers run the claims) and for listings."""
+    controller = getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+    return not (controller or config.getoption("collectonly") or config.getoption("claims", False))
+
+
+@pytest.hookimpl(trylast=True)  # after threads and denormals: the workers copy their settings
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("no_sandbox"):
+        if config.getoption("grade_json"):
+            raise pytest.UsageError(
+                "--no-sandbox with --grade-json: a grade is only written with the lessons "
+                "sandboxed (a submission in pytest's process could rewrite it)"
+            )
+        return
+    if not supported():
+        if config.getoption("grade_json"):
+            raise pytest.UsageError("--grade-json needs the sandbox, which needs os.fork (POSIX)")
+        return
+    if not _runs_claims(config):
+        return
+    user, why_not = _user(config)
+    sandbox = Sandbox(_settings(config, user), config.rootpath)
+    sandbox.not_dropped = why_not
+    sandbox.zygote.start()
+    config.stash[SANDBOX] = sandbox
+
+
+@pytest.hookimpl(tryfirst=True)  # before --grade-json and --lesson-report write anything
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    sandbox = session.config.stash.get(SANDBOX, None)
+    if sandbox is not None:
+        sandbox.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sandbox = config.stash.get(SANDBOX, None)
+    if sandbox is not None:
+        sandbox.close()  # a run that never reached sessionfinish (a usage error, Ctrl-C)
+        del config.stash[SANDBOX]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    sandbox = config.stash.get(SANDBOX, None)
+    if sandbox is None:
+        return (
+            "lessons: imported into pytest's process (--no-sandbox)"
+            if config.getoption("no_sandbox")
+            else None
+        )
+    settings = sandbox.zygote.settings
+    user = f", as {settings.user}" if settings.user else ""
+    if sandbox.not_dropped:
+        user = f", as root ({sandbox.not_dropped}: --sandbox-user)"
+    memory = f"+{settings.memory_gib:g} GiB" if settings.memory_gib else "unlimited"
+    return f"lessons: each in its own process{user}, address space {memory} (--no-sandbox: not)"

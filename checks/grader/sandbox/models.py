@@ -1,0 +1,95 @@
+"""A torch model as data: an allow-listed architecture plus its weights, rebuilt from the engine's
+own classes on the other side.
+
+Allowed, by exact class (a subclass could override ``forward``): ``Linear`` (with or without
+bias), ``ReLU``, ``Sigmoid``, ``Tanh``, ``Identity``, the engine's ``lessons._lecture.MOOYAHO``
+and ``Sequential`` of those. A layer of any other class without parameters or buffers (a
+student's own activation) is described as ``remote``: the side that rebuilds it asks its
+``make_remote`` hook for a stand-in (in the grader: a layer whose forward runs in the worker).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from checks.grader.sandbox.codec import CodecError
+from lessons._lecture import MOOYAHO
+
+ACTIVATIONS = {"ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Identity": nn.Identity}
+ENGINE_LAYERS = {"MOOYAHO": MOOYAHO}
+MAX_LAYERS = 64
+
+
+def architecture(module: nn.Module, remote_handle) -> dict:
+    """The module's architecture as JSON data; ``remote_handle(layer)`` names a layer of another
+    class without parameters (or returns None to refuse it)."""
+    kind = type(module)
+    if kind is nn.Sequential:
+        children = list(module.children())
+        if len(children) > MAX_LAYERS:
+            raise CodecError(f"a Sequential of {len(children)} layers")
+        return {"kind": "Sequential", "layers": [architecture(c, remote_handle) for c in children]}
+    if kind is nn.Linear:
+        return {"kind": "Linear", "in": module.in_features, "out": module.out_features,
+                "bias": module.bias is not None}  # fmt: skip
+    for name, cls in {**ACTIVATIONS, **ENGINE_LAYERS}.items():
+        if kind is cls:
+            return {"kind": name}
+    has_state = any(True for _ in module.parameters()) or any(True for _ in module.buffers())
+    handle = None if has_state else remote_handle(module)
+    if handle is None:
+        raise CodecError(
+            f"a torch model of class {kind.__qualname__} (models cross as nn.Sequential of "
+            "Linear, ReLU, Sigmoid, Tanh, Identity, MOOYAHO, or layers without parameters)"
+        )
+    return {"kind": "remote", "handle": handle, "name": kind.__qualname__}
+
+
+def build(arch, make_remote, depth: int = 0) -> nn.Module:
+    """A fresh module of this architecture from the engine's classes (weights uninitialised: no
+    random draw, so building one changes no random stream)."""
+    if not isinstance(arch, dict) or depth > 4:
+        raise CodecError("a malformed model")
+    kind = arch.get("kind")
+    if kind == "Sequential":
+        layers = arch.get("layers")
+        if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+            raise CodecError("a malformed model")
+        return nn.Sequential(*(build(layer, make_remote, depth + 1) for layer in layers))
+    if kind == "Linear":
+        sizes = (arch.get("in"), arch.get("out"))
+        if not all(type(s) is int and 0 < s <= 2**24 for s in sizes):
+            raise CodecError("a malformed Linear layer")
+        return torch.nn.utils.skip_init(nn.Linear, *sizes, bias=arch.get("bias") is True)
+    if kind in ACTIVATIONS:
+        return ACTIVATIONS[kind]()
+    if kind in ENGINE_LAYERS:
+        return ENGINE_LAYERS[kind]()
+    if kind == "remote":
+        return make_remote(arch)
+    raise CodecError(f"a model layer of kind {kind!r}")
+
+
+def state(module: nn.Module) -> dict[str, torch.Tensor]:
+    """The parameters (and buffers) by name: what is synced both ways."""
+    return {name: t.detach() for name, t in module.state_dict(keep_vars=True).items()}
+
+
+def load(module: nn.Module, weights: dict) -> None:
+    """Put ``weights`` into ``module``'s own tensors, moving them where the weights are (a model
+    trained on a GPU lives there afterwards, as in one process)."""
+    if not isinstance(weights, dict):
+        raise CodecError("a malformed model state")
+    own = module.state_dict(keep_vars=True)
+    if set(own) != set(weights):
+        raise CodecError(f"a model state with tensors {sorted(weights)} for {sorted(own)}")
+    with torch.no_grad():
+        for name, tensor in own.items():
+            new = weights[name]
+            if not isinstance(new, torch.Tensor) or new.dtype != tensor.dtype:
+                raise CodecError(f"a malformed model state ({name})")
+            if new.shape == tensor.shape and new.device == tensor.device:
+                tensor.copy_(new)
+            else:
+                tensor.data = new.detach().clone()

@@ -1,0 +1,329 @@
+"""The sandbox's processes: a zygote forked early, one worker per lesson forked from it, limits,
+the privilege drop, and killing every process a worker started.
+
+Why a zygote: workers are forked from a process that has imported torch and matplotlib but never
+touched CUDA nor started a thread (a fork after either is unsafe: CUDA cannot be used in such a
+child, and a lock held by another thread stays locked forever), so a fresh worker can be forked
+at any time during the run, after a timeout killed its predecessor, in ~5 ms instead of the ~2 s
+a fresh interpreter takes to import torch. The zygote is a child subreaper (Linux): whatever a
+worker double-forks reparents to the zygote, never to init, and ``shutdown`` kills the zygote's
+whole tree and reaps it before the grader writes any result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import time
+import warnings
+from dataclasses import asdict, dataclass
+
+try:  # POSIX only: elsewhere there is no sandbox (``supported``)
+    import pwd
+    import resource
+except ImportError:  # pragma: no cover (Windows)
+    pwd = resource = None
+
+PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+PR_SET_NO_NEW_PRIVS = 38
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What each worker is started with (sent to the zygote as JSON)."""
+
+    threads: int = 1
+    flush_denormals: bool = True
+    memory_gib: float = 0.0  # address space a worker may add to what it starts with; 0: no limit
+    max_processes: int = 0  # RLIMIT_NPROC for a dropped user; 0: no limit
+    user: str = ""  # drop to this user when running as root; "": stay
+
+
+def prctl(option: int, value: int) -> bool:
+    """Linux's prctl; False where there is none (macOS) or it fails."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def children_of(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (read from /proc; empty where there is none)."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(root: int) -> None:
+    """SIGKILL every descendant of ``root`` (this process) and reap them, until none is left: a
+    process forking while we kill is caught on the next round, since its orphans come to us."""
+    for _ in range(100):
+        alive = children_of(root)
+        for pid in alive:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        reap_all()
+        if not alive:
+            return
+        time.sleep(0.01)
+
+
+def reap_all(statuses: dict[int, int] | None = None) -> None:
+    """Collect every child that has exited, keeping the statuses of those asked about later."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if statuses is not None:
+            statuses[pid] = status
+
+
+def close_fds(keep: set[int]) -> None:
+    """Close every inherited descriptor but ``keep``: a worker must not reach the grader's files,
+    its pytest-xdist channel (forged reports) or another worker's socket."""
+    low = 3
+    for fd in sorted(keep | {2**16}):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+
+
+class Zygote:
+    """The grader's handle on the zygote process: spawn a worker, wait for one, shut all down."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pid = 0
+        self.sock: socket.socket | None = None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        with warnings.catch_warnings():
+            # pytest-xdist workers run execnet threads; only this thread lives on in the child,
+            # which touches no lock those threads hold before it serves.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                _zygote_main(theirs, self.settings)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.pid, self.sock = pid, ours
+
+    def alive(self) -> bool:
+        return self.sock is not None
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        if self.sock is None:
+            raise OSError("the sandbox's zygote is not running")
+        data = json.dumps(request).encode()
+        socket.send_fds(self.sock, [data], list(fds))
+        reply = self.sock.recv(4096)
+        if not reply:
+            self.sock.close()
+            self.sock = None
+            raise OSError("the sandbox's zygote has exited")
+        return json.loads(reply)
+
+    def spawn(self, lesson: str, fds: list[int]) -> int:
+        """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``."""
+        return self._ask({"op": "spawn", "lesson": lesson}, fds)["pid"]
+
+    def wait(self, pid: int, grace: float = 2.0) -> int:
+        """The wait status of worker ``pid``; killed (with what it started) after ``grace`` s."""
+        return self._ask({"op": "wait", "pid": pid, "grace": grace})["status"]
+
+    def kill(self, pid: int) -> None:
+        """Kill worker ``pid`` and everything it started."""
+        with contextlib.suppress(OSError):
+            self._ask({"op": "kill", "pid": pid})
+
+    def shutdown(self) -> None:
+        """Kill every worker and everything they started, reap them, then the zygote itself."""
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self._ask({"op": "shutdown"})
+            self.sock.close()
+            self.sock = None
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)  # it has already exited, unless it hung
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def _zygote_main(sock: socket.socket, settings: Settings) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's: it shuts us down
+    close_fds({0, 1, 2, sock.fileno()})
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    statuses: dict[int, int] = {}
+    while True:
+        message, fds, _, _ = socket.recv_fds(sock, 4096, 3)
+        if not message:
+            kill_tree(os.getpid())
+            return
+        request = json.loads(message)
+        reap_all(statuses)
+        op = request["op"]
+        if op == "spawn":
+            pid = _fork_worker(sock, fds, request["lesson"], settings)
+            reply = {"pid": pid}
+        elif op == "wait":
+            reply = {"status": _wait(request["pid"], request["grace"], statuses)}
+        elif op == "kill":
+            _kill(request["pid"])
+            reply = {"status": _wait(request["pid"], 0, statuses)}
+        else:  # shutdown
+            kill_tree(os.getpid())
+            sock.send(b"{}")
+            return
+        for fd in fds:
+            os.close(fd)
+        sock.send(json.dumps(reply).encode())
+
+
+def _kill(pid: int) -> None:
+    for target in [pid, *children_of(pid)]:
+        with contextlib.suppress(OSError):
+            os.kill(target, signal.SIGKILL)
+
+
+def _wait(pid: int, grace: float, statuses: dict[int, int]) -> int:
+    deadline = time.monotonic() + grace
+    while pid not in statuses:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return statuses.get(pid, 0)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            _kill(pid)
+            deadline = float("inf")
+        time.sleep(0.005)
+    return statuses.pop(pid)
+
+
+def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Settings) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        sock.close()
+        channel, out, err = fds
+        os.setpgid(0, 0)  # Ctrl-C in the terminal reaches the grader, not the workers
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        close_fds({channel})
+        from checks.grader.sandbox import worker  # in the child only
+
+        worker.main(socket.socket(fileno=channel), lesson, settings)
+    except BaseException:  # a worker never returns into the zygote's loop
+        os._exit(70)
+    os._exit(0)
+
+
+def apply_limits(settings: Settings) -> None:
+    """In a worker, before the lesson is imported: no core files, address space and process
+    count capped, and (as root) the unprivileged user, for good (no way back, no setuid gains)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if settings.memory_gib > 0:
+        limit = _address_space() + int(settings.memory_gib * GIB)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if os.geteuid() == 0 and settings.user:
+        entry = pwd.getpwnam(settings.user)
+        if settings.max_processes > 0:  # counted per user: it binds only a user that is not root
+            limit = settings.max_processes
+            resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+        os.environ["HOME"] = "/nonexistent"
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def user_exists(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+def unreadable_as(user: str, paths: list[str]) -> str | None:
+    """The first of ``paths`` that ``user`` cannot read (None: all readable), probed in a forked
+    child that drops to ``user``: a worker that cannot read Python or the project cannot run."""
+    entry = pwd.getpwnam(user)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            code = next((i + 1 for i, p in enumerate(paths) if not os.access(p, os.R_OK)), 0)
+        finally:
+            os._exit(min(code, 255))
+    _, status = os.waitpid(pid, 0)
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255
+    return None if code == 0 else paths[min(code, len(paths)) - 1]
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (the worker starts as a copy of the grader)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def describe_exit(status: int) -> str:
+    """``exited with code 0`` / ``was killed by signal 9 (SIGKILL)`` from a wait status."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else ""
+        hint = " (out of memory, or its time ran out)" if number == signal.SIGKILL else ""
+        return f"was killed by signal {number} ({name}){hint}"
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
+def settings_dict(settings: Settings) -> dict:
+    return asdict(settings)
+
+
+def supported() -> bool:
+    """Forking workers needs POSIX; the zygote's subreaper and /proc tree walk need Linux."""
+    return hasattr(os, "fork") and hasattr(socket, "send_fds") and pwd is not None

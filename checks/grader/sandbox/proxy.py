@@ -1,0 +1,253 @@
+"""What claims see: a lesson module whose attributes live in the lesson's worker.
+
+``lesson.build_model(2, seed=1)`` sends the arguments as data, runs in the worker and decodes the
+result as data: constants come back as values, functions and classes as ``RemoteFunction``, models
+as real ``nn.Module`` objects of the engine's classes (a student's own parameter-free layer as a
+``RemoteLayer`` whose forward runs in the worker), fit results as ``FitResult``, other records
+as ``RemoteRecord`` (fields here, methods there), figures as ``RenderedFigure``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from types import ModuleType
+
+import torch
+
+from checks.grader.sandbox import codec, models
+from checks.grader.sandbox.client import SandboxError, WorkerClient, lesson_exception
+from checks.grader.sandbox.values import (
+    FitResult,
+    RenderedFigure,
+    _fields,
+    _fit,
+    _fit_node,
+    _is_record,
+)
+
+
+class GraderSide:
+    """The grader's mapping: models the worker made keep their handle, so passing one back hands
+    the worker its own object; everything else is rebuilt from data."""
+
+    def __init__(self, client: WorkerClient) -> None:
+        self.client = client
+        self.known: weakref.WeakValueDictionary[str, torch.nn.Module] = (
+            weakref.WeakValueDictionary()
+        )
+        self.sent: list[torch.nn.Module] = []  # models the current request carries, in order
+
+    def live(self, handle) -> str | None:
+        """``handle`` if it belongs to the worker running now (else it died with its worker)."""
+        token = self.client.token
+        return (
+            handle if token and isinstance(handle, str) and handle.startswith(f"{token}:") else None
+        )
+
+    def encode(self, value, encoder: codec.Encoder, depth: int):
+        if isinstance(value, torch.nn.Module):
+            arch = models.architecture(value, self._remote_handle)
+            weights = encoder.encode(models.state(value), depth + 1)
+            self.sent.append(value)
+            handle = self.live(getattr(value, "_sandbox_handle", None))
+            return {"t": "module", "arch": arch, "state": weights, "handle": handle}
+        if type(value) is FitResult:
+            return _fit_node(value, encoder, depth)
+        if isinstance(value, RemoteRecord):
+            fields = encoder.encode(value._fields, depth + 1)
+            return {"t": "record", "fields": fields, "handle": self.live(value._handle)}
+        if _is_record(value):
+            fields = encoder.encode(_fields(value), depth + 1)
+            return {"t": "record", "fields": fields, "handle": None}
+        return None
+
+    def _remote_handle(self, layer: torch.nn.Module) -> str | None:
+        if isinstance(layer, RemoteLayer):
+            handle = self.live(layer._handle)
+            if handle is None:
+                raise codec.CodecError(
+                    f"a {layer._name} layer of a lesson process that has stopped"
+                )
+            return handle
+        return None
+
+    def decode(self, node: dict, decoder: codec.Decoder, depth: int):
+        tag = node.get("t")
+        if tag == "module":
+            handle = node.get("handle")
+            module = self.known.get(handle) if isinstance(handle, str) else None
+            if module is None:
+                module = models.build(node.get("arch"), self._remote_layer)
+                if isinstance(handle, str):
+                    module._sandbox_handle = handle
+                    self.known[handle] = module
+            models.load(module, decoder.decode(node.get("state"), depth + 1))
+            return module
+        if tag == "fit":
+            return _fit(node, decoder, depth)
+        if tag == "record":
+            fields = decoder.decode(node.get("fields"), depth + 1)
+            if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
+                raise codec.CodecError("a malformed record")
+            return RemoteRecord(self.client, node.get("handle"), str(node.get("name")), fields)
+        if tag == "figure":
+            return RenderedFigure(bytes(decoder.buffer(node.get("b"))))
+        raise codec.CodecError(f"an unknown kind of value {tag!r}")
+
+    def _remote_layer(self, arch: dict) -> torch.nn.Module:
+        return RemoteLayer(self.client, arch.get("handle"), str(arch.get("name")))
+
+
+def call(client: WorkerClient, target: dict, name: str | None, args, kwargs, *, what: str):
+    """Run ``target.name(*args, **kwargs)`` in the worker; the result decoded as data, and the
+    models and tensors the call changed in place changed here too."""
+    side = _side(client)
+    side.sent = []
+    encoder = codec.Encoder(side.encode)
+    try:
+        request = {"op": "call", "target": target, "name": name, "what": what,
+                   "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs))}  # fmt: skip
+    except (codec.CodecError, RecursionError) as exc:
+        raise SandboxError(
+            f"{what} cannot be given {exc}: only data crosses to the lesson"
+        ) from None
+    sent = list(side.sent)
+    reply, buffers = client.request(request, encoder.buffers, what=f"running {what}")
+    return _result(client, side, reply, buffers, sent, encoder.tensors)
+
+
+def _result(client, side: GraderSide, reply, buffers, sent, tensors):
+    if "error" in reply:
+        raise lesson_exception(reply["error"])
+    decoder = codec.Decoder(buffers, side.decode)
+    try:
+        value = decoder.decode(reply.get("ok"))
+        for module, state in zip(sent, reply.get("models", ()), strict=False):
+            models.load(module, decoder.decode(state))
+        for index, node in reply.get("mutated", ()):
+            _overwrite(tensors[index], decoder.decode(node))
+    except (codec.CodecError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
+        client.stop()
+        raise SandboxError(f"the lesson process sent a reply that cannot be read: {exc}") from None
+    return value
+
+
+def _overwrite(tensor: torch.Tensor, new) -> None:
+    """The student's code changed an argument in place in the worker: change ours the same way."""
+    if not isinstance(new, torch.Tensor):
+        raise codec.CodecError("a malformed tensor update")
+    with torch.no_grad():
+        if new.shape == tensor.shape and new.dtype == tensor.dtype:
+            tensor.copy_(new)
+        else:
+            tensor.data = new
+
+
+def get(client: WorkerClient, target: dict, name: str, *, what: str):
+    """An attribute in the worker: data, or a ``RemoteFunction`` when it is callable."""
+    reply, buffers = client.request(
+        {"op": "getattr", "target": target, "name": name, "what": what}, [], what=f"reading {what}"
+    )
+    if reply.get("callable"):
+        return RemoteFunction(client, target, name, what)
+    return _result(client, _side(client), reply, buffers, [], [])
+
+
+_SIDES: weakref.WeakKeyDictionary[WorkerClient, GraderSide] = weakref.WeakKeyDictionary()
+
+
+def _side(client: WorkerClient) -> GraderSide:
+    side = _SIDES.get(client)
+    if side is None:
+        side = _SIDES[client] = GraderSide(client)
+    return side
+
+
+class RemoteFunction:
+    """A function, class or method of the lesson: calling it runs it in the worker."""
+
+    def __init__(self, client: WorkerClient, target: dict, name: str | None, what: str) -> None:
+        self._client, self._target, self._name, self._what = client, target, name, what
+        self.__name__ = name or what
+
+    def __call__(self, *args, **kwargs):
+        return call(self._client, self._target, self._name, args, kwargs, what=self._what)
+
+    def __repr__(self) -> str:
+        return f"<{self._what} in the lesson's process>"
+
+
+class RemoteRecord:
+    """A dataclass or namespace the lesson returned: its fields are here (data), its methods
+    and properties run in the worker on the original object."""
+
+    def __init__(self, client: WorkerClient, handle, name: str, fields: dict) -> None:
+        self._client, self._handle, self._name, self._fields = client, handle, name, fields
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_client", "_handle", "_name", "_fields"):
+            raise AttributeError(name)
+        if name in self._fields:
+            return self._fields[name]
+        if _side(self._client).live(self._handle) is None:
+            raise AttributeError(f"{self._name} has no field {name!r}")
+        return get(self._client, {"handle": self._handle}, name, what=f"{self._name}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        if _side(self._client).live(self._handle) is None:
+            raise SandboxError(f"the {self._name}'s lesson process has stopped")
+        return call(self._client, {"handle": self._handle}, None, args, kwargs, what=self._name)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())
+        return f"{self._name}({fields})"
+
+
+class RemoteLayer(torch.nn.Module):
+    """A student's parameter-free layer (a ``MOOYAHO`` of their own): its forward runs in the
+    worker on their object, data in, data out (no gradient flows through it here)."""
+
+    def __init__(self, client: WorkerClient, handle: str, name: str) -> None:
+        super().__init__()
+        self._client, self._handle, self._name = client, handle, name
+
+    def forward(self, *args):
+        if _side(self._client).live(self._handle) is None:
+            raise SandboxError(f"the {self._name} layer's lesson process has stopped")
+        return call(self._client, {"handle": self._handle}, None, args, {}, what=self._name)
+
+    def __deepcopy__(self, memo):
+        return RemoteLayer(self._client, self._handle, self._name)
+
+    def extra_repr(self) -> str:
+        return f"{self._name}, in the lesson's process"
+
+
+class LessonProxy(ModuleType):
+    """The ``lesson`` fixture's value: reads like the lesson module, lives in its worker."""
+
+    def __init__(self, name: str, client: WorkerClient, path: str) -> None:
+        super().__init__(name)
+        self.__file__ = path
+        self.__spec__ = None
+        self.__loader__ = None
+        self.__dict__["_client"] = client
+        self.__dict__["_callables"] = {}
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name.endswith("__") and name != "__all__":
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        known = self._callables.get(name)
+        if known is not None:
+            return known
+        short = self.__name__.rsplit(".", 1)[-1]
+        value = get(self._client, {}, name, what=f"{short}.{name}")
+        if isinstance(value, RemoteFunction):
+            self._callables[name] = value
+        return value
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("a lesson in its sandbox cannot be pickled")

@@ -1,0 +1,207 @@
+"""Hostile submissions cannot change a grade: each earns what it earns without its hostile part.
+
+One course, graded once with ``--grade-json``: an honest lesson, and the same lesson with one
+hostile part each (issue 9's list). Every hostile lesson must score what the honest one scores
+(a stub left undone: 2 of 4 points), and the results file must be the grader's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from tests._fake_project import by_name, grade, make_project
+
+HONEST = """\
+import os
+import torch
+
+
+def answer():
+    return 42
+
+
+def largest(X):
+    raise NotImplementedError("Homework (x): the largest eigenvalue of X")
+"""
+
+CHECKS = """\
+import pytest
+import torch
+
+
+@pytest.mark.claim(points=1)
+def test_answer(lesson):
+    '''The lesson answers 42.'''
+    assert lesson.answer() == 42
+
+
+@pytest.mark.claim(points=2)
+def test_largest(lesson):
+    '''largest(X) is the largest eigenvalue of X.'''
+    X = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    assert lesson.largest(X) == float(torch.linalg.eigvalsh(X)[-1])
+
+
+@pytest.mark.claim(points=1)
+def test_answer_again(lesson):
+    '''The lesson still answers 42.'''
+    assert lesson.answer() == 42
+"""
+
+FORGED = {"score": 1000, "execution_time": 0, "output": "forged", "tests": []}
+_GRADE_PATH = 'sys.argv[sys.argv.index("--grade-json") + 1]'
+
+HOSTILE = {
+    "atexit_rewrite": f"""\
+import atexit, json, sys
+atexit.register(lambda: open({_GRADE_PATH}, "w").write(json.dumps({FORGED!r})))
+""",
+    "patched_reports": """\
+import _pytest.reports as reports
+_init = reports.TestReport.__init__
+def _passed(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.outcome = "passed"
+reports.TestReport.__init__ = _passed
+""",
+    "patched_oracle": """\
+import torch
+torch.linalg.eigvalsh = lambda A: torch.tensor([0.0, 7.0])
+def largest(X):
+    return 7.0
+""",
+    "double_fork": f"""\
+import json, os, sys, time
+_path = {_GRADE_PATH}
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        while not os.path.exists(_path):
+            time.sleep(0.02)
+        time.sleep(0.3)
+        open(_path, "w").write(json.dumps({FORGED!r}))
+    os._exit(0)
+""",
+    "poisons_checks": f"""\
+import sys, types
+sys.modules["checks.grader.grade_json"].results = lambda *a, **k: {FORGED!r}
+sys.modules["checks.grader.scoring"].Scorer.record = lambda self, report: None
+sys.modules["checks.validate"] = types.ModuleType("checks.validate")
+""",
+    "exit_in_call": """\
+def largest(X):
+    os._exit(3)
+""",
+    "pickle_bomb": """\
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-return",))
+def largest(X):
+    return Evil()
+""",
+    "forged_reply": """\
+import gc, json, pickle, socket, struct
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-reply",))
+def largest(X):
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+    payload = pickle.dumps(Evil())
+    tree = {"ok": {"t": "ndarray", "dtype": "|O", "shape": [1], "b": 0}}
+    header = json.dumps({"v": tree, "sizes": [len(payload)]}).encode()
+    body = struct.pack("!I", len(header)) + header + payload
+    sock.sendall(struct.pack("!Q", len(body)) + body)
+    return 7.0
+""",
+    "memory_hog": """\
+def largest(X):
+    return float(torch.ones(2**31).sum())  # 8 GiB, under a 1 GiB limit
+""",
+    "outlives_run": """\
+import time
+_pid = os.fork()
+if _pid == 0:
+    time.sleep(600)
+    os._exit(0)
+open("outlived.pid", "w").write(str(_pid))
+""",
+}
+EXITS_AT_IMPORT = "import os\nos._exit(0)\n"
+
+
+def _course() -> dict[str, str]:
+    lessons = {"honest": HONEST}
+    for name, hostile in HOSTILE.items():
+        # The hostile part comes after the honest code, so its definitions win.
+        lessons[name] = HONEST + "\n" + hostile
+    lessons["exits_at_import"] = EXITS_AT_IMPORT + HONEST
+    return lessons
+
+
+def _scores(results: dict) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for test in results["tests"]:
+        lesson = test["name"].split("::", 1)[0]
+        scores[lesson] = scores.get(lesson, 0) + test["score"]
+    return scores
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
+def test_hostile_submissions_earn_the_honest_grade(pytester):
+    lessons = _course()
+    make_project(pytester.path, lessons, dict.fromkeys(lessons, CHECKS))
+    path = pytester.path / "out" / "results.json"
+    result = pytester.runpytest_subprocess(
+        "lessons", "--grade-json", str(path), "--sandbox-memory", "1", "-p", "no:randomly"
+    )
+    time.sleep(1.0)  # what a double fork would need to rewrite the file after pytest exits
+    results = grade(result, path)
+    out = result.stdout.str()
+
+    scores = _scores(results)
+    assert scores.pop("exits_at_import") == 0
+    assert scores == dict.fromkeys(scores, 2), scores  # every other lesson: the honest grade
+    assert results["score"] == 2 * (len(lessons) - 1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert not list(pytester.path.glob("pwned-*")), "a reply ran code in the grader"
+
+    tests = {test["name"]: test for test in results["tests"]}
+
+    def reason(name: str) -> str:
+        return tests[name]["output"].splitlines()[-1]
+
+    assert reason("exits_at_import::test_answer") == (
+        "the lesson process exited with code 0 while importing exits_at_import"
+    )
+    assert reason("exit_in_call::test_largest") == (
+        "the lesson process exited with code 3 while running exit_in_call.largest"
+    )
+    assert tests["exit_in_call::test_answer_again"]["status"] == "passed"  # a fresh worker
+    assert reason("pickle_bomb::test_largest").startswith(
+        "pickle_bomb.largest returned a Evil (lessons.pickle_bomb.Evil), which cannot leave"
+    )
+    assert reason("forged_reply::test_largest").startswith(
+        "the lesson process sent a reply that cannot be read: an array of dtype object"
+    )
+    assert "can't allocate memory" in reason("memory_hog::test_largest")
+    assert (
+        reason("honest::test_largest")
+        == "not attempted yet: Homework (x): the largest eigenvalue of X"
+    )
+    assert by_name(results)["test_answer"]["status"] == "passed"
+    assert json.loads(path.read_text()) == results  # nothing rewrote the file since
+    pid = int((pytester.path / "outlived.pid").read_text())
+    assert not _alive(pid), "a process the lesson forked outlived the run"
+    assert "Traceback" not in out.split("lesson scores")[-1]
