@@ -84,9 +84,9 @@ def _matches_reference(result: FitResult, reference: FitResult, *, what: str) ->
     expect_close(
         result.losses,
         reference.losses,
-        name=f"train({what}) loss at epoch",
+        name=f"train({what}) losses",
         rtol=ROUND_OFF,
-        what="lessons.fit's loss",
+        what="lessons.fit's loss at that epoch",
     )
     expected = _w0_w1(reference.model)
     expect_close(
@@ -188,10 +188,12 @@ def test_estimates_are_near_the_true_weights(lesson, bias_fit, data):
     x, _ = data
     A = _design(x).double()
     standard_errors = torch.linalg.inv(A.T @ A).diagonal().sqrt()  # sigma = 1 is known
-    error = (_w0_w1(bias_fit.model) - torch.tensor(lesson.TRUE_W, dtype=torch.float64)).abs()
-    assert bool((error < STANDARD_ERRORS * standard_errors).all()), (
-        f"trained (w0, w1) is {error.tolist()} off the truth, allowed "
-        f"{(STANDARD_ERRORS * standard_errors).tolist()}"
+    expect_close(
+        _w0_w1(bias_fit.model),
+        torch.tensor(lesson.TRUE_W, dtype=torch.float64),
+        name="trained (w0, w1)",
+        atol=STANDARD_ERRORS * standard_errors,
+        what="the truth, give or take 3 standard errors",
     )
 
 
@@ -268,5 +270,11 @@ def test_timed_training_recovers_least_squares(benchmark, lesson, data, device, 
         session_result=bias_fit,
         what="x*w + b",
     )
-    assert (_w0_w1(result.model) - _oracle_w0_w1(oracle)).abs().max() < WEIGHT_TOLERANCE
+    expect_close(
+        _w0_w1(result.model),
+        _oracle_w0_w1(oracle),
+        name="timed run's (w0, w1)",
+        atol=WEIGHT_TOLERANCE,
+        what="least squares",
+    )
     assert abs(result.final_loss - bias_fit.final_loss) <= 1e-6 * bias_fit.final_loss

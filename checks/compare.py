@@ -1,7 +1,8 @@
 """What a homework function returned against what it should return, said in one line.
 
 ``expect_close(lesson.design_matrix(x), expected, name="design_matrix(x)")`` fails the claim with
-"design_matrix(x)[0, 0] should be 1, got 2.31: off by 1.31 (allowed 1e-06)" at the worst entry,
+"design_matrix(x)[0, 0] should be 1, got 2.31: off by 1.31 (allowed 1e-06)" at the first entry
+that is off,
 instead of a bare ``assert torch.allclose(...)``; ``expect_losses`` reads the per-epoch losses a
 student's training loop returns, as a list of floats or as a 1-D tensor.
 """
@@ -35,11 +36,12 @@ def expect_close(
     expected: torch.Tensor,
     *,
     name: str,
-    atol: float = 0.0,
+    atol: float | torch.Tensor = 0.0,
     rtol: float = 0.0,
     what: str = "",
 ) -> torch.Tensor:
-    """``actual`` has ``expected``'s shape and is within ``atol + rtol·|expected|`` everywhere.
+    """``actual`` has ``expected``'s shape and is within ``atol + rtol·|expected|`` everywhere
+    (``atol`` may be a tensor of ``expected``'s shape: one tolerance per entry).
 
     ``what`` names the expected value in the message ("the lecture's slope"). Returns ``actual``
     as float64 on the CPU.
@@ -52,8 +54,7 @@ def expect_close(
     off = (got - expected).abs()
     bad = ~(off <= allowed)  # NaN counts as bad
     if bool(bad.any()):
-        flat = int(torch.where(bad, off.nan_to_num(nan=torch.inf), -1.0).flatten().argmax())
-        index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
+        index = tuple(int(i) for i in bad.nonzero()[0])  # the first: for losses, the first epoch
         where = f"[{', '.join(map(str, index))}]" if index else ""
         label = f" ({what})" if what else ""
         _fail(
