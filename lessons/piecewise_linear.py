@@ -25,7 +25,9 @@ __all__ = [
     "LR",
     "NOISE_SD",
     "NOISE_VARIANCE",
+    "SEED",
     "SLOPES",
+    "best_line_loss",
     "build_model",
     "diagram",
     "fit",
@@ -44,11 +46,18 @@ EPOCHS = 10000
 
 
 def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(X, y)``, both (n, 1) float32, drawn like the lecture's ``_f`` but seeded.
+    """Return the lecture's kinked data ``(X, y)``, both (n, 1) float32, with noise seeded by ``seed``.
 
-    The lecture computes in float64 lists and converts with ``torch.tensor``, which gives float32;
-    the noise is drawn point by point from left to right, as its ``map(_f, _x)`` does.
+    X is ``linspace(-1, 1, n)``; y is 1·x + ε left of 0 and 3.5·x + ε right of it (``SLOPES``),
+    with independent noise ε ~ N(0, 0.3²) at every point (``NOISE_SD``). The same seed gives the
+    same data, another seed other noise. Hint: the lecture builds ``_x = np.linspace(-1, 1, 100)``
+    and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
+    with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
     """
+    # BEGIN SOLUTION
+    # HOMEWORK: the kinked data: slope 1 left of 0, 3.5 right, noise sd 0.3, seeded.
+    # The lecture computes in float64 lists and converts with torch.tensor, which gives float32;
+    # the noise is drawn point by point from left to right, as its map(_f, _x) does.
     rng = np.random.default_rng(seed)
     x = np.linspace(-1, 1, n)
     noise = rng.normal(size=n) * NOISE_SD
@@ -57,6 +66,23 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
         torch.tensor(x.tolist()).reshape(n, 1),
         torch.tensor(y.tolist()).reshape(n, 1),
     )
+    # END SOLUTION
+
+
+def best_line_loss(X: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the lowest MSE that any straight line ``w·x + b`` reaches on ``(X, y)``, a float.
+
+    That is the floor no number of epochs gets a ``Linear(1, 1)`` under. ``X`` and ``y`` are (n, 1).
+    Hint: the closed-form least-squares line: append a column of ones to X (for b), solve with
+    ``torch.linalg.lstsq`` (in float64: ``.double()``), then take the mean squared residual.
+    """
+    # BEGIN SOLUTION
+    # HOMEWORK: fit the least-squares line w·x + b in closed form; return its MSE as a float.
+    A = torch.cat([X, torch.ones_like(X)], dim=1).double()
+    target = y.double()
+    w = torch.linalg.lstsq(A, target).solution
+    return float(((A @ w - target) ** 2).mean())
+    # END SOLUTION
 
 
 def build_model(seed: int = 1) -> torch.nn.Linear:
