@@ -34,7 +34,6 @@ from lessons._diagrams import dot_source as diagram
 from lessons._lecture import NOISE_VARIANCE
 from lessons._lecture import piecewise_data as make_data
 from lessons._plots import as_array, curves, data_and_fit, loss_curve, mse_label, new_figure, styled
-from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
 
 __all__ = [
@@ -73,7 +72,8 @@ def build_model(width: int, seed: int = 1) -> torch.nn.Sequential:
     """
     # BEGIN SOLUTION
     # HOMEWORK: seed with torch.manual_seed(seed), then build the bias-free 1 -> width -> 1 net.
-    with lecture_seed(seed):
+    with torch.random.fork_rng(devices=[]):  # the caller's random stream is left as it was
+        torch.manual_seed(seed)
         layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=False)
         activation1 = torch.nn.ReLU()
         layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=False)

@@ -1,4 +1,4 @@
-# expect: fails test_noise_has_mean_0_and_sd_0_3 test_data_has_a_kink_at_zero
+# expect: fails test_noise_has_mean_0_and_sd_0_3 test_same_seed_same_data_other_seed_other_noise
 # mistake: one noise draw added to every point
 """Example 3: a straight line underfits piecewise-linear data, however long it trains.
 
@@ -12,7 +12,6 @@ the noise variance 0.3² = 0.09: the model, not the training, is wrong (underfit
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
@@ -56,6 +55,8 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
     and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
     with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
     """
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     x = np.linspace(-1, 1, n)
     y = np.where(x < 0, x * SLOPES[0], x * SLOPES[1]) + rng.normal() * NOISE_SD

@@ -12,7 +12,6 @@ the noise variance 0.3² = 0.09: the model, not the training, is wrong (underfit
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
@@ -56,6 +55,8 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
     and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
     with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
     """
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     x = np.linspace(-1, 1, n)
     y = np.where(x < 0, x * SLOPES[0], x * SLOPES[1]) + rng.normal(size=n) * NOISE_VARIANCE

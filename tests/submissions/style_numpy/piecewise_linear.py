@@ -12,7 +12,6 @@ the noise variance 0.3² = 0.09: the model, not the training, is wrong (underfit
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
@@ -56,6 +55,8 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
     and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
     with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
     """
+    import numpy as np
+
     rng = np.random.RandomState(seed)
     x = np.linspace(-1, 1, n)
     y = np.piecewise(x, [x < 0, x >= 0], [lambda v: v, lambda v: 3.5 * v])
@@ -71,6 +72,8 @@ def best_line_loss(X: torch.Tensor, y: torch.Tensor) -> float:
     Hint: the closed-form least-squares line: append a column of ones to X (for b), solve with
     ``torch.linalg.lstsq`` (in float64: ``.double()``), then take the mean squared residual.
     """
+    import numpy as np
+
     x, t = X.numpy().ravel().astype(float), y.numpy().ravel().astype(float)
     slope, intercept = np.polyfit(x, t, 1)
     return float(np.mean((t - (slope * x + intercept)) ** 2))
