@@ -2,8 +2,14 @@
 
 Exactly the lecture's code: ``torch.manual_seed(43052)``, ``x, _ = torch.randn(100).sort()``,
 noise ``torch.randn(100, 1)``, then ``Linear(3, 1)`` built from the same stream, SGD lr 0.01 for
-1000 epochs. Claims: the fit approaches the closed-form least-squares solution (our oracle), the
-loss falls at every epoch, and the estimates are within a few standard errors of the true weights.
+1000 epochs.
+
+Homework: ``features`` (X = [x, x², x³]) and ``least_squares``, the closed-form fit with the bias
+that SGD approaches (w ≈ (3.746, 2.865, -1.908), bias 1.023, MSE 0.98907). Claims: the student's
+closed form matches ours (within 1e-4; float32 normal equations, pinv and lstsq are at most
+6.7e-6 off), also on data it never saw; SGD on the student's features ends within 0.02 of it
+(measured 0.0046) and within 0.1% of its MSE, the loss falls at every epoch, and the estimates are
+within 3 standard errors of the true weights.
 """
 
 from __future__ import annotations
