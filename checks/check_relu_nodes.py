@@ -168,12 +168,31 @@ def test_two_nodes_reach_the_two_slope_floor(two_nodes, data):
     assert two_nodes.final_loss < 1.5 * NOISE_VARIANCE
 
 
+@pytest.fixture(scope="module")
+def lecture_two_nodes(data, device):
+    """net3 as the lecture trains it, from the engine's builder: decompose and effective_slopes are
+    graded on it, so they earn their points whether or not build_model is written yet."""
+    X, y = data
+    fit = train(_lecture.relu_model(2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
+
+
 @pytest.mark.claim(points=1)
-def test_two_nodes_split_the_work_one_per_side(lesson, two_nodes, data):
-    """One node serves x < 0 and one x > 0: the net's slopes match the two-slope fit (within 0.01)."""
+def test_two_nodes_split_the_work_one_per_side(lesson, data, device, request):
+    """One node serves x < 0 and one x > 0: effective_slopes of the trained 2-node net (seed 1)
+    match the two-slope fit (within 0.01)."""
+    untrained = _lecture.relu_model(2, 1)  # the homework first: nothing trains if it is not written
+    expect_close(
+        _student_slopes(lesson, untrained),
+        _our_slopes(untrained),
+        name="effective_slopes of the untrained 2-node net (left, right)",
+        atol=ROUND_OFF,
+        rtol=ROUND_OFF,
+    )
+    trained = request.getfixturevalue("lecture_two_nodes").model
     left, right, _ = two_slope_fit(*data)
     expect_close(
-        _student_slopes(lesson, two_nodes.model),
+        _student_slopes(lesson, trained),
         torch.tensor([left, right]),
         name="effective_slopes(model) (left, right)",
         atol=SLOPE_TOLERANCE,
@@ -182,14 +201,16 @@ def test_two_nodes_split_the_work_one_per_side(lesson, two_nodes, data):
 
 
 @pytest.mark.claim(points=1)
-def test_decomposition_reproduces_the_net(lesson, two_nodes, data):
-    """decompose(model, X) is the lecture's walk through the trained 2-node net: u1 = X@W1 and
-    v1 = ReLU(u1) (100 x 2, v1 >= 0), and yhat = v1@W2 is exactly what the net computes (to 1e-5)."""
+def test_decomposition_reproduces_the_net(lesson, data, device, request):
+    """decompose(model, X) is the lecture's walk through the 2-node net (seed 1), untrained and
+    trained: u1 = X@W1, v1 = ReLU(u1) (100 x 2), and yhat = v1@W2 is what the net computes."""
     X, _ = data
-    _expect_decomposition(lesson, two_nodes.model, X, what="the trained 2-node net")
-    _, _, yhat = lesson.decompose(copy.deepcopy(two_nodes.model).cpu(), X.clone())
+    _expect_decomposition(lesson, _lecture.relu_model(2, 1), X, what="the untrained 2-node net")
+    trained = copy.deepcopy(request.getfixturevalue("lecture_two_nodes").model).cpu()
+    _expect_decomposition(lesson, trained, X, what="the trained 2-node net")
+    _, _, yhat = lesson.decompose(copy.deepcopy(trained), X.clone())
     with torch.no_grad():
-        direct = copy.deepcopy(two_nodes.model).cpu()(X)
+        direct = trained(X)
     expect_close(yhat, direct, name="decompose(model, X) yhat", atol=ROUND_OFF, what="net(X)")
 
 
