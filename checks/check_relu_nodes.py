@@ -1,14 +1,21 @@
 """Claims of the ReLU nets: one node cannot fit the kink, two can, and seed 40352 traps two."""
 
+import copy
 import itertools
 
 import pytest
 import torch
 
+from checks.compare import expect_close
 from checks.timing import time_training
-from checks.validate import expect_data, expect_fit
+from checks.validate import expect_data, expect_fit, expect_number
+from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
+from lessons._train import fit as train
+
+# The claims call the student's homework functions: a hang there costs a minute, not five.
+pytestmark = pytest.mark.timeout(120)
 
 LR = 0.1  # the lecture's rate for every ReLU net
 EPOCHS, STUCK_SEED, STUCK_EPOCHS = 1000, 40352, 10000
@@ -16,37 +23,128 @@ NOISE_VARIANCE = 0.3**2
 # Converged float32 SGD matches the float64 closed forms to ~2e-7 relative (measured).
 LOSS_TOLERANCE = 1e-4
 SLOPE_TOLERANCE = 0.01
+# decompose and effective_slopes written another way (the layers' own forward, probing the net at
+# x = ±1, numpy) differ from ours by float32 round-off, a few 1e-7 of values of order 1.
+ROUND_OFF = 1e-5
 
 
 @pytest.fixture(scope="module")
-def data(lesson):
-    return expect_data(lesson.make_data(), x_shape=(100, 1))
+def data():
+    """The lecture's kinked data, from the engine's copy (not piecewise_linear's homework)."""
+    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+
+
+def _expect_architecture(model, width: int, *, name: str) -> None:
+    """``model`` is Sequential(Linear(1, width, bias=False), ReLU(), Linear(width, 1, bias=False))."""
+    layers = list(model) if isinstance(model, torch.nn.Sequential) else None
+    kinds = (torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear)
+    if layers is None or len(layers) != 3 or not all(map(isinstance, layers, kinds)):
+        pytest.fail(
+            f"{name}: expected Sequential(Linear, ReLU, Linear), got {str(model)[:80]!r}",
+            pytrace=False,
+        )
+    shapes = (tuple(layers[0].weight.shape), tuple(layers[2].weight.shape))
+    if shapes != ((width, 1), (1, width)):
+        pytest.fail(
+            f"{name}: expected 1 -> {width} -> 1 nodes, got weights {shapes}", pytrace=False
+        )
+    if layers[0].bias is not None or layers[2].bias is not None:
+        pytest.fail(f"{name}: the lecture's layers have no bias (bias=False)", pytrace=False)
+
+
+def _student_model(lesson, width: int, seed: int) -> torch.nn.Sequential:
+    """build_model(width, seed) (yours), checked to be the lecture's net with its exact weights."""
+    name = f"build_model({width}, seed={seed})"
+    model = lesson.build_model(width, seed=seed)
+    _expect_architecture(model, width, name=name)
+    lecture = _lecture.relu_model(width, seed)
+    for layer in (0, 2):
+        expect_close(
+            model[layer].weight,
+            lecture[layer].weight,
+            name=f"{name} layer {layer + 1} weight",
+            what="the lecture's, same seed",
+        )
+    return model
 
 
 @pytest.fixture(scope="module")
 def one_node(lesson, data, device):
     X, y = data
-    fit = lesson.fit(lesson.build_model(1, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = train(_student_model(lesson, 1, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
 def two_nodes(lesson, data, device):
     X, y = data
-    fit = lesson.fit(lesson.build_model(2, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = train(_student_model(lesson, 2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
 def stuck(lesson, data, device):
     X, y = data
-    model = lesson.build_model(2, seed=STUCK_SEED)
-    fit = lesson.fit(model, X, y, lr=LR, epochs=STUCK_EPOCHS, device=device)
+    model = _student_model(lesson, 2, STUCK_SEED)
+    fit = train(model, X, y, lr=LR, epochs=STUCK_EPOCHS, device=device)
     return expect_fit(fit, epochs=STUCK_EPOCHS)
 
 
 def _close(loss: float, target: float) -> bool:
     return abs(loss - target) < LOSS_TOLERANCE * target
+
+
+def _our_decomposition(model, X: torch.Tensor):
+    W1, W2 = model[0].weight.detach().cpu().T, model[2].weight.detach().cpu().T
+    u1 = X @ W1
+    v1 = torch.relu(u1)
+    return u1, v1, v1 @ W2
+
+
+def _expect_decomposition(lesson, model, X: torch.Tensor, *, what: str) -> None:
+    """decompose(model, X) is u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2 (to float32 round-off)."""
+    model = copy.deepcopy(model).cpu()
+    returned = lesson.decompose(model, X.clone())
+    if not (isinstance(returned, (tuple, list)) and len(returned) == 3):
+        pytest.fail(
+            f"decompose(model, X): expected (u1, v1, yhat), got {type(returned).__name__}",
+            pytrace=False,
+        )
+    for got, expected, part in zip(
+        returned, _our_decomposition(model, X), ("u1", "v1", "yhat"), strict=True
+    ):
+        expect_close(
+            got,
+            expected,
+            name=f"decompose(model, X) {part} on {what}",
+            atol=ROUND_OFF,
+            rtol=ROUND_OFF,
+        )
+
+
+def _our_slopes(model) -> torch.Tensor:
+    w1, w2 = model[0].weight.detach().cpu().double().flatten(), model[2].weight.detach().cpu()
+    products = w1 * w2.double().flatten()
+    return torch.stack([products[w1 < 0].sum(), products[w1 > 0].sum()])
+
+
+def _student_slopes(lesson, model) -> torch.Tensor:
+    returned = lesson.effective_slopes(copy.deepcopy(model).cpu())
+    if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
+        pytest.fail(
+            f"effective_slopes(model): expected (left, right), got {type(returned).__name__}",
+            pytrace=False,
+        )
+    names = ("effective_slopes(model) left", "effective_slopes(model) right")
+    return torch.tensor([expect_number(v, name=n) for v, n in zip(returned, names, strict=True)])
+
+
+@pytest.mark.claim(points=2)
+def test_build_model_gives_the_lectures_weights(lesson):
+    """build_model(width, seed) is the lecture's bias-free 1 -> width -> 1 ReLU net with the exact
+    weights of torch.manual_seed(seed): net2 (1 node, seed 1), net3 (2, seed 1), and seed 40352."""
+    for width, seed in ((1, 1), (2, 1), (2, STUCK_SEED)):
+        _student_model(lesson, width, seed)
 
 
 @pytest.mark.claim(points=1)
@@ -70,24 +168,50 @@ def test_two_nodes_reach_the_two_slope_floor(two_nodes, data):
     assert two_nodes.final_loss < 1.5 * NOISE_VARIANCE
 
 
+@pytest.fixture(scope="module")
+def lecture_two_nodes(data, device):
+    """net3 as the lecture trains it, from the engine's builder: decompose and effective_slopes are
+    graded on it, so they earn their points whether or not build_model is written yet."""
+    X, y = data
+    fit = train(_lecture.relu_model(2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    return expect_fit(fit, epochs=EPOCHS)
+
+
 @pytest.mark.claim(points=1)
-def test_two_nodes_split_the_work_one_per_side(lesson, two_nodes, data):
-    """One node serves x < 0 and one x > 0: the net's slopes match the two-slope fit (within 0.01)."""
+def test_two_nodes_split_the_work_one_per_side(lesson, data, device, request):
+    """One node serves x < 0 and one x > 0: effective_slopes of the trained 2-node net (seed 1)
+    match the two-slope fit (within 0.01)."""
+    untrained = _lecture.relu_model(2, 1)  # the homework first: nothing trains if it is not written
+    expect_close(
+        _student_slopes(lesson, untrained),
+        _our_slopes(untrained),
+        name="effective_slopes of the untrained 2-node net (left, right)",
+        atol=ROUND_OFF,
+        rtol=ROUND_OFF,
+    )
+    trained = request.getfixturevalue("lecture_two_nodes").model
     left, right, _ = two_slope_fit(*data)
-    learnt = lesson.effective_slopes(two_nodes.model)
-    assert abs(learnt[0] - left) < SLOPE_TOLERANCE and abs(learnt[1] - right) < SLOPE_TOLERANCE
+    expect_close(
+        _student_slopes(lesson, trained),
+        torch.tensor([left, right]),
+        name="effective_slopes(model) (left, right)",
+        atol=SLOPE_TOLERANCE,
+        what="the two-slope fit's",
+    )
 
 
 @pytest.mark.claim(points=1)
-def test_decomposition_reproduces_the_net(lesson, two_nodes, data):
-    """u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2 is exactly what the net computes (to 1e-6)."""
+def test_decomposition_reproduces_the_net(lesson, data, device, request):
+    """decompose(model, X) is the lecture's walk through the 2-node net (seed 1), untrained and
+    trained: u1 = X@W1, v1 = ReLU(u1) (100 x 2), and yhat = v1@W2 is what the net computes."""
     X, _ = data
-    u1, v1, yhat = lesson.decompose(two_nodes.model, X)
+    _expect_decomposition(lesson, _lecture.relu_model(2, 1), X, what="the untrained 2-node net")
+    trained = copy.deepcopy(request.getfixturevalue("lecture_two_nodes").model).cpu()
+    _expect_decomposition(lesson, trained, X, what="the trained 2-node net")
+    _, _, yhat = lesson.decompose(copy.deepcopy(trained), X.clone())
     with torch.no_grad():
-        direct = two_nodes.model(X.to(yhat.device))
-    assert u1.shape == (100, 2) and v1.shape == (100, 2)
-    assert bool((v1 >= 0).all())
-    assert torch.allclose(yhat, direct, atol=1e-6)
+        direct = trained(X)
+    expect_close(yhat, direct, name="decompose(model, X) yhat", atol=ROUND_OFF, what="net(X)")
 
 
 @pytest.mark.claim(points=1)
@@ -125,7 +249,7 @@ def test_figure_relu_vs_identity(lesson, figure_snapshot):
 @pytest.mark.figure
 @pytest.mark.parametrize(("width", "seed"), NETS)
 def test_figure_initial(lesson, data, width, seed, figure_snapshot):
-    model = lesson.build_model(width, seed=seed)
+    model = _student_model(lesson, width, seed)
     assert figure_snapshot == lesson.plot_initial(*data, model, seed=seed)
 
 
@@ -154,7 +278,7 @@ def test_figure_losses(lesson, one_node, two_nodes, stuck, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("width", [1, 2])
 def test_diagram(lesson, width, style, diagram_snapshot):
-    assert diagram_snapshot == lesson.diagram(lesson.build_model(width), style)
+    assert diagram_snapshot == lesson.diagram(_lecture.relu_model(width), style)
 
 
 # (4/5) "More nodes, more chance of a bad local minimum", measured: every seed of a width trains at
@@ -168,9 +292,20 @@ STUCK_GAP = 3.0
 SAMPLING_SLACK = 3  # standard errors of a fraction measured over SWEEP_SEEDS seeds
 
 
+# The sweep trains all seeds of a width at once (lessons/_batched.py), from the weights the lecture's
+# builder gives each seed; tests/test_batched.py checks that, seed by seed, against
+# lessons._lecture.relu_model. So it is a sweep of your nets when your build_model is that builder:
+# checked here on these seeds of every width before anything trains.
+SWEEP_SAMPLE = (0, 1, 2, 500, SWEEP_SEEDS - 1)
+
+
 @pytest.fixture(scope="module")
 def sweep(lesson, data, device):
-    """The final loss of seeds 0..999 at each width (lr 0.1, 1000 epochs, the lecture's settings)."""
+    """The final loss of build_model(width, seed) for seeds 0..999 at each width (lr 0.1, 1000
+    epochs, the lecture's settings)."""
+    for width in SWEEP_WIDTHS:
+        for seed in SWEEP_SAMPLE:
+            _student_model(lesson, width, seed)
     X, y = data
     return {
         width: lesson.final_losses(
@@ -187,6 +322,11 @@ def floor_fractions(sweep, data):
     return {
         w: float((losses < FLOOR_MARGIN * floor).double().mean()) for w, losses in sweep.items()
     }
+
+
+@pytest.mark.figure
+def test_figure_floor_shares(lesson, floor_fractions, figure_snapshot):
+    assert figure_snapshot == lesson.plot_floor_shares(floor_fractions, seeds=SWEEP_SEEDS)
 
 
 @pytest.mark.claim(points=1)
@@ -228,7 +368,7 @@ def test_timed_two_node_training_reaches_the_floor(benchmark, lesson, data, devi
     result = time_training(
         benchmark,
         lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
-        fresh=lambda: lesson.build_model(2, seed=1),
+        fresh=lambda: _student_model(lesson, 2, 1),
         lesson=lesson,
         device=device,
         epochs=EPOCHS,
@@ -266,3 +406,47 @@ def test_timed_seed_sweep_gives_the_same_losses(benchmark, lesson, data, device,
     )
     for width in SWEEP_WIDTHS:
         assert torch.allclose(result[width], sweep[width], rtol=1e-6, atol=0)
+
+
+# Inputs the student never saw: a hard-coded answer loses these.
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_build_model_with_other_widths_and_seeds(lesson):
+    """build_model(width, seed) is the lecture's net for widths and seeds it never saw (3 nodes
+    seed 5, 7 nodes seed 12345, 50 nodes seed 0)."""
+    for width, seed in ((3, 5), (7, 12345), (50, 0)):
+        _student_model(lesson, width, seed)
+
+
+def _handmade_net() -> torch.nn.Sequential:
+    """Five nodes: two face left, two right, one (w1 = 0) is never on. Slopes -3 and -0.5."""
+    net = _lecture.relu_model(5, 0)
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[0.5], [-1.0], [2.0], [-0.25], [0.0]]))
+        net[2].weight.copy_(torch.tensor([[1.0, 2.0, -0.5, 4.0, 3.0]]))
+    return net
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_decompose_on_other_nets(lesson):
+    """decompose(model, X) is u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2 for nets and inputs it never
+    saw (5 and 7 nodes, 13 unsorted points)."""
+    X = torch.linspace(-2, 3, 13)[torch.randperm(13, generator=torch.Generator().manual_seed(3))]
+    X = X.reshape(13, 1)
+    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", _lecture.relu_model(7, 9))):
+        _expect_decomposition(lesson, net, X, what=what)
+
+
+@pytest.mark.claim(points=1, visibility="hidden")
+def test_effective_slopes_on_other_nets(lesson):
+    """effective_slopes(model) sums each node's w1·w2 on its own side of 0, for nets it never saw
+    (a hand-made 5-node net with slopes -3 and -0.5, and 7 nodes with seed 9)."""
+    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", _lecture.relu_model(7, 9))):
+        expect_close(
+            _student_slopes(lesson, net),
+            _our_slopes(net),
+            name=f"effective_slopes of {what} (left, right)",
+            atol=ROUND_OFF,
+            rtol=ROUND_OFF,
+        )

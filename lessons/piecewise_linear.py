@@ -3,14 +3,20 @@
 The data: x = linspace(-1, 1, 100), y = x + 0.3·N(0, 1) left of 0 and 3.5·x + 0.3·N(0, 1) right
 of it. The lecture draws the noise with an unseeded ``np.random.normal``; we seed a NumPy
 generator (seed 43052) so every run sees the same points. The model is the lecture's
-``Linear(1, 1)``, SGD lr 0.1, 10000 epochs. Claims: the loss settles on the closed-form
-least-squares line's loss, which is the global minimum for any straight line and sits far above
-the noise variance 0.3² = 0.09: the model, not the training, is wrong (underfitting).
+``Linear(1, 1)``, SGD lr 0.1, 10000 epochs.
+
+Homework: ``make_data`` (the kinked process) and ``best_line_loss`` (the closed-form
+least-squares line's MSE: 0.21050 on our data). A student's draw cannot match our noise bit for
+bit, so ``make_data`` is graded by what it must be: the grid, and on 20000 points the two slopes,
+the noise's mean 0 and sd 0.3 (each within 5 standard errors), the same data for the same seed.
+The line claims train on the engine's copy of the data (``lessons._lecture``): the loss settles
+on ``best_line_loss`` (1e-5 relative), no epoch gets under it and the gradient vanishes (a convex
+global minimum), and it sits far above the noise variance 0.3² = 0.09 while two slopes joined at
+0 reach 0.0758: the model, not the training, is wrong (underfitting).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
@@ -25,7 +31,9 @@ __all__ = [
     "LR",
     "NOISE_SD",
     "NOISE_VARIANCE",
+    "SEED",
     "SLOPES",
+    "best_line_loss",
     "build_model",
     "diagram",
     "fit",
@@ -44,11 +52,20 @@ EPOCHS = 10000
 
 
 def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(X, y)``, both (n, 1) float32, drawn like the lecture's ``_f`` but seeded.
+    """Return the lecture's kinked data ``(X, y)``, both (n, 1) float32, with noise seeded by ``seed``.
 
-    The lecture computes in float64 lists and converts with ``torch.tensor``, which gives float32;
-    the noise is drawn point by point from left to right, as its ``map(_f, _x)`` does.
+    X is ``linspace(-1, 1, n)``; y is 1·x + ε left of 0 and 3.5·x + ε right of it (``SLOPES``),
+    with independent noise ε ~ N(0, 0.3²) at every point (``NOISE_SD``). The same seed gives the
+    same data, another seed other noise. Hint: the lecture builds ``_x = np.linspace(-1, 1, 100)``
+    and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
+    with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
     """
+    # BEGIN SOLUTION
+    # HOMEWORK: the kinked data: slope 1 left of 0, 3.5 right, noise sd 0.3, seeded.
+    # The lecture computes in float64 lists and converts with torch.tensor, which gives float32;
+    # the noise is drawn point by point from left to right, as its map(_f, _x) does.
+    import numpy as np  # here, not at the top: the student release's stub does not use it
+
     rng = np.random.default_rng(seed)
     x = np.linspace(-1, 1, n)
     noise = rng.normal(size=n) * NOISE_SD
@@ -57,6 +74,23 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
         torch.tensor(x.tolist()).reshape(n, 1),
         torch.tensor(y.tolist()).reshape(n, 1),
     )
+    # END SOLUTION
+
+
+def best_line_loss(X: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the lowest MSE that any straight line ``w·x + b`` reaches on ``(X, y)``, a float.
+
+    That is the floor no number of epochs gets a ``Linear(1, 1)`` under. ``X`` and ``y`` are (n, 1).
+    Hint: the closed-form least-squares line: append a column of ones to X (for b), solve with
+    ``torch.linalg.lstsq`` (in float64: ``.double()``), then take the mean squared residual.
+    """
+    # BEGIN SOLUTION
+    # HOMEWORK: fit the least-squares line w·x + b in closed form; return its MSE as a float.
+    A = torch.cat([X, torch.ones_like(X)], dim=1).double()
+    target = y.double()
+    w = torch.linalg.lstsq(A, target).solution
+    return float(((A @ w - target) ** 2).mean())
+    # END SOLUTION
 
 
 def build_model(seed: int = 1) -> torch.nn.Linear:

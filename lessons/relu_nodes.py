@@ -19,7 +19,17 @@ through the origin, so the best two-slope fit (closed form) is the floor any of 
   0.998 for 10 and 1 for 50 (seeds 0 to 999). A net is stuck when all its nodes end up on one
   side of 0, and the more nodes, the less likely that is (about 2·(1/2)^width, as for width coin
   flips that all agree). Every other seed reaches the floor: none is merely slow.
-  ``final_losses`` trains all the seeds of a width at once (lessons/_two_slopes.py).
+  ``final_losses`` trains all the seeds of a width at once (lessons/_two_slopes.py);
+  ``plot_floor_shares`` draws the shares against width.
+
+Homework: ``build_model`` (the lecture's seeding: the exact weights of ``torch.manual_seed(seed)``
+then the layers), ``decompose`` (u1, v1, yhat) and ``effective_slopes`` (left, right). Every net
+above, and the sweep's, starts from the student's ``build_model``, checked bit for bit against
+the lecture's nets (``lessons._lecture``) before anything trains; the data is the engine's copy
+of Example 3's (not piecewise_linear's homework). ``decompose`` and ``effective_slopes`` are
+compared with ours within 1e-5 (other ways of writing them differ by float32 round-off), also on
+nets and inputs the student never saw; the trained 2-node net's slopes are the two-slope fit's
+(1.134 and 3.469) within 0.01.
 """
 
 from __future__ import annotations
@@ -34,7 +44,6 @@ from lessons._diagrams import dot_source as diagram
 from lessons._lecture import NOISE_VARIANCE
 from lessons._lecture import piecewise_data as make_data
 from lessons._plots import as_array, curves, data_and_fit, loss_curve, mse_label, new_figure, styled
-from lessons._seeding import lecture_seed
 from lessons._train import FitResult, fit
 
 __all__ = [
@@ -51,6 +60,7 @@ __all__ = [
     "make_data",
     "plot_decomposition",
     "plot_fit",
+    "plot_floor_shares",
     "plot_initial",
     "plot_losses",
     "plot_relu_vs_identity",
@@ -63,38 +73,60 @@ STUCK_EPOCHS = 10000
 
 
 def build_model(width: int, seed: int = 1) -> torch.nn.Sequential:
-    """The lecture's ``torch.manual_seed(seed)`` then a bias-free 1 -> width -> 1 ReLU net."""
-    with lecture_seed(seed):
+    """Return the lecture's net: ``torch.manual_seed(seed)``, then a bias-free 1 -> width -> 1 ReLU net.
+
+    ``Sequential(Linear(1, width, bias=False), ReLU(), Linear(width, 1, bias=False))``, built right
+    after seeding, so that its initial weights are the lecture's (net2 is ``build_model(1)``, net3
+    ``build_model(2)``). Hint: seed first, then build the layers in order; ``with
+    torch.random.fork_rng(): ...`` around both keeps the caller's random stream as it was.
+    """
+    # BEGIN SOLUTION
+    # HOMEWORK: seed with torch.manual_seed(seed), then build the bias-free 1 -> width -> 1 net.
+    with torch.random.fork_rng(devices=[]):  # the caller's random stream is left as it was
+        torch.manual_seed(seed)
         layer1 = torch.nn.Linear(in_features=1, out_features=width, bias=False)
         activation1 = torch.nn.ReLU()
         layer2 = torch.nn.Linear(in_features=width, out_features=1, bias=False)
         return torch.nn.Sequential(layer1, activation1, layer2)
+    # END SOLUTION
 
 
-def decompose(model: torch.nn.Sequential, X: torch.Tensor):
-    """The lecture's walk through the net: ``(u1, v1, yhat)`` with u1 = X@W1, v1 = ReLU(u1), yhat = v1@W2.
+def decompose(
+    model: torch.nn.Sequential, X: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return the lecture's walk through the net, ``(u1, v1, yhat)``, for inputs ``X`` (n, 1).
 
-    W1 = layer1.weight.T and W2 = layer2.weight.T, as the lecture writes them.
+    u1 = X @ W1 is (n, width), v1 = ReLU(u1) is (n, width) and yhat = v1 @ W2 is (n, 1), with
+    W1 = ``model[0].weight.T`` and W2 = ``model[2].weight.T`` as the lecture writes them.
+    Hint: ``layer1, activation1, layer2 = model``.
     """
+    # BEGIN SOLUTION
+    # HOMEWORK: return (u1, v1, yhat): u1 = X @ W1, v1 = ReLU(u1), yhat = v1 @ W2.
     layer1, activation1, layer2 = model
     W1 = layer1.weight.detach().T
     W2 = layer2.weight.detach().T
     u1 = X.to(W1.device) @ W1
     v1 = activation1(u1)
     return u1, v1, v1 @ W2
+    # END SOLUTION
 
 
 def effective_slopes(model: torch.nn.Sequential) -> tuple[float, float]:
-    """The net's line left and right of 0: it computes left*x for x < 0 and right*x for x > 0.
+    """Return ``(left, right)``: the net computes left·x for x < 0 and right·x for x > 0.
 
-    A node with w1 > 0 is on for x > 0 and adds w1*w2 to the right slope; one with w1 < 0 is on
-    for x < 0 and adds w1*w2 to the left slope.
+    Each node j computes ReLU(w1_j·x)·w2_j (w1 = first-layer weights, w2 = second-layer ones).
+    Hint: which nodes are on for x > 0, which for x < 0, and what slope does each add there?
     """
+    # BEGIN SOLUTION
+    # HOMEWORK: sum each node's w1·w2 on the side of 0 where the node is on; return (left, right).
+    # A node with w1 > 0 is on for x > 0 and adds w1*w2 to the right slope; one with w1 < 0 is on
+    # for x < 0 and adds w1*w2 to the left slope.
     w1 = model[0].weight.detach().flatten().cpu()
     w2 = model[2].weight.detach().flatten().cpu()
     left = float((w1 * w2)[w1 < 0].sum())
     right = float((w1 * w2)[w1 > 0].sum())
     return left, right
+    # END SOLUTION
 
 
 def _net(model: torch.nn.Sequential, seed: int) -> str:
@@ -161,6 +193,35 @@ def plot_losses(results: Mapping[str, FitResult]) -> Figure:
         title="ReLU nets: training loss (lr 0.1)",
         references={"noise variance 0.3²": NOISE_VARIANCE},
     )
+
+
+@styled
+def plot_floor_shares(shares: Mapping[int, float], *, seeds: int) -> Figure:
+    """The share of seeds whose net reaches the two-slope floor, against the number of nodes.
+
+    ``shares`` maps width -> share. The dashed curve is 1 - 2·(1/2)^width, the chance that not all
+    of ``width`` nodes start facing the same side of 0 (a coin flip each).
+    """
+    figure, ax = new_figure()
+    widths = sorted(shares)
+    ax.plot(widths, [shares[w] for w in widths], "o-", label=f"measured, {seeds} seeds per width")
+    ax.plot(
+        widths,
+        [1 - 2 * 0.5**w for w in widths],
+        "--",
+        color="grey",
+        label="1 − 2·(1/2)^width: not every node on one side",
+    )
+    ax.set(
+        xscale="log",
+        ylim=(-0.03, 1.03),
+        xlabel="nodes in the hidden layer (width)",
+        ylabel="share of seeds reaching the two-slope floor",
+        title=f"ReLU nets, lr {LR}, {EPOCHS} epochs: more nodes get stuck less often",
+    )
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.legend(loc="lower right")
+    return figure
 
 
 def final_losses(

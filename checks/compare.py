@@ -1,0 +1,79 @@
+"""What a homework function returned against what it should return, said in one line.
+
+``expect_close(lesson.design_matrix(x), expected, name="design_matrix(x)")`` fails the claim with
+"design_matrix(x)[0, 0] should be 1, got 2.31: off by 1.31 (allowed 1e-06)" at the first entry
+that is off,
+instead of a bare ``assert torch.allclose(...)``; ``expect_losses`` reads the per-epoch losses a
+student's training loop returns, as a list of floats or as a 1-D tensor.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+
+def _fail(message: str):
+    pytest.fail(message, pytrace=False)
+
+
+def as_float64(value, *, name: str) -> torch.Tensor:
+    """``value`` (a tensor, a number, or a list or tuple of them) as a float64 CPU tensor."""
+    try:
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu().double()
+        if isinstance(value, (list, tuple)):
+            return torch.tensor([float(v) for v in value], dtype=torch.float64)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return torch.tensor(float(value), dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        pass
+    _fail(f"{name}: expected a tensor or numbers, got {type(value).__name__} {value!r:.40}")
+
+
+def expect_close(
+    actual,
+    expected: torch.Tensor,
+    *,
+    name: str,
+    atol: float | torch.Tensor = 0.0,
+    rtol: float = 0.0,
+    what: str = "",
+) -> torch.Tensor:
+    """``actual`` has ``expected``'s shape and is within ``atol + rtol·|expected|`` everywhere
+    (``atol`` may be a tensor of ``expected``'s shape: one tolerance per entry).
+
+    ``what`` names the expected value in the message ("the lecture's slope"). Returns ``actual``
+    as float64 on the CPU.
+    """
+    got = as_float64(actual, name=name)
+    expected = expected.detach().cpu().double()
+    if got.shape != expected.shape:
+        _fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+    allowed = atol + rtol * expected.abs()
+    off = (got - expected).abs()
+    bad = ~(off <= allowed)  # NaN counts as bad
+    if bool(bad.any()):
+        index = tuple(int(i) for i in bad.nonzero()[0])  # the first: for losses, the first epoch
+        where = f"[{', '.join(map(str, index))}]" if index else ""
+        label = f" ({what})" if what else ""
+        _fail(
+            f"{name}{where} should be {float(expected[index]):.6g}{label}, got "
+            f"{float(got[index]):.6g}: off by {float(off[index]):.3g} "
+            f"(allowed {float(allowed[index]):.3g})"
+        )
+    return got
+
+
+def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
+    """The per-epoch losses a training loop returned (floats or a 1-D tensor), all finite, as a
+    float32 CPU tensor of length ``epochs``."""
+    losses = as_float64(value, name=name)
+    if losses.dim() != 1:
+        _fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")
+    if len(losses) != epochs:
+        _fail(f"{name} returned {len(losses)} losses for {epochs} epochs: expected one per epoch")
+    bad = (~torch.isfinite(losses)).nonzero()
+    if len(bad):
+        _fail(f"{name} returned a non-finite loss {float(losses[bad[0]])} at epoch {int(bad[0])}")
+    return losses.float()
