@@ -19,6 +19,7 @@ from checks.grader.sandbox.processes import Settings, apply_limits
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
 
 FEATURES = '''\
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +40,17 @@ class Steep(torch.nn.Module):
 def build_model(width=2, seed=1):
     torch.manual_seed(seed)
     return torch.nn.Sequential(torch.nn.Linear(1, width), Steep(), torch.nn.Linear(width, 1))
+
+
+def named_model():
+    layers = [("hidden", torch.nn.Linear(1, 3)), ("act", torch.nn.ReLU())]
+    return torch.nn.Sequential(OrderedDict([*layers, ("out", torch.nn.Linear(3, 1))]))
+
+
+def loss_with_gradients(model, X, y):
+    loss = ((model(X) - y) ** 2).mean()
+    loss.backward()  # leaves .grad behind: part of what the call did
+    return float(loss)
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,12 @@ def test_models_cross_and_train_in_place(lesson):
     assert not torch.equal(model[0].weight, before)  # trained in place, synced back
     again = lesson.fit(model, X, y, lr=0.1, epochs=5)  # the worker trains its own object on
     assert again.losses[0] < result.losses[0]
+    named = lesson.named_model()  # a student may name the layers: they cross by name
+    assert [name for name, _ in named.named_children()] == ["hidden", "act", "out"]
+    assert named[0] is named.hidden and named.out.weight.shape == (1, 3)
+    assert named[0].weight.grad is None
+    lesson.loss_with_gradients(named, X, y)
+    assert named[0].weight.grad is not None  # gradients come back with the weights
 
 
 @pytest.mark.claim(points=1)
@@ -149,7 +167,7 @@ def test_what_crosses_reads_as_in_one_process(project):
     assert (
         "-> features.generator returned a generator (builtins.generator), which cannot leave" in out
     )
-    assert "-> Custom: a student's own error (at features.py:55 in fails)" in out
+    assert "-> Custom: a student's own error (at features.py:67 in fails)" in out
     assert "-> lessons.features has no 'no_such_function': was it renamed or deleted?" in out
     # The grader's process imported no lesson module: only the package and the engine.
     lessons = [m for m in sys.modules if m.startswith("lessons.") and not m[8:].startswith("_")]

@@ -10,6 +10,8 @@ student's own activation) is described as ``remote``: the side that rebuilds it 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 
@@ -19,6 +21,7 @@ from lessons._lecture import MOOYAHO
 ACTIVATIONS = {"ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Identity": nn.Identity}
 ENGINE_LAYERS = {"MOOYAHO": MOOYAHO}
 MAX_LAYERS = 64
+GRAD = "#grad"  # a parameter's gradient travels as "<name>#grad" beside its weights
 
 
 def architecture(module: nn.Module, remote_handle) -> dict:
@@ -29,7 +32,13 @@ def architecture(module: nn.Module, remote_handle) -> dict:
         children = list(module.children())
         if len(children) > MAX_LAYERS:
             raise CodecError(f"a Sequential of {len(children)} layers")
-        return {"kind": "Sequential", "layers": [architecture(c, remote_handle) for c in children]}
+        # The children's names are kept: a student may name them (Sequential(OrderedDict(...)))
+        # and the weights are synced by name.
+        return {
+            "kind": "Sequential",
+            "names": [name for name, _ in module.named_children()],
+            "layers": [architecture(c, remote_handle) for c in children],
+        }
     if kind is nn.Linear:
         return {"kind": "Linear", "in": module.in_features, "out": module.out_features,
                 "bias": module.bias is not None}  # fmt: skip
@@ -56,7 +65,15 @@ def build(arch, make_remote, depth: int = 0) -> nn.Module:
         layers = arch.get("layers")
         if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
             raise CodecError("a malformed model")
-        return nn.Sequential(*(build(layer, make_remote, depth + 1) for layer in layers))
+        built = [build(layer, make_remote, depth + 1) for layer in layers]
+        names = arch.get("names", [str(i) for i in range(len(built))])
+        if not (
+            isinstance(names, list)
+            and len(names) == len(built) == len(set(names))
+            and all(_is_layer_name(name) for name in names)
+        ):
+            raise CodecError("a malformed model (its layers' names)")
+        return nn.Sequential(OrderedDict(zip(names, built, strict=True)))
     if kind == "Linear":
         sizes = (arch.get("in"), arch.get("out"))
         if not all(type(s) is int and 0 < s <= 2**24 for s in sizes):
@@ -71,9 +88,17 @@ def build(arch, make_remote, depth: int = 0) -> nn.Module:
     raise CodecError(f"a model layer of kind {kind!r}")
 
 
+def _is_layer_name(name) -> bool:
+    return isinstance(name, str) and 0 < len(name) <= 64 and (name.isidentifier() or name.isdigit())
+
+
 def state(module: nn.Module) -> dict[str, torch.Tensor]:
-    """The parameters (and buffers) by name: what is synced both ways."""
-    return {name: t.detach() for name, t in module.state_dict(keep_vars=True).items()}
+    """The parameters (and buffers) by name, and each parameter's gradient if it has one: what is
+    synced both ways (a gradient left behind is part of what a call did, as in one process)."""
+    own = module.state_dict(keep_vars=True)
+    weights = {name: t.detach() for name, t in own.items()}
+    grads = {f"{name}{GRAD}": t.grad for name, t in own.items() if t.grad is not None}
+    return {**weights, **grads}
 
 
 def load(module: nn.Module, weights: dict) -> None:
@@ -82,7 +107,9 @@ def load(module: nn.Module, weights: dict) -> None:
     if not isinstance(weights, dict):
         raise CodecError("a malformed model state")
     own = module.state_dict(keep_vars=True)
-    if set(own) != set(weights):
+    grads = {name.removesuffix(GRAD): t for name, t in weights.items() if name.endswith(GRAD)}
+    weights = {name: t for name, t in weights.items() if not name.endswith(GRAD)}
+    if set(own) != set(weights) or not set(grads) <= set(own):
         raise CodecError(f"a model state with tensors {sorted(weights)} for {sorted(own)}")
     with torch.no_grad():
         for name, tensor in own.items():
@@ -93,3 +120,10 @@ def load(module: nn.Module, weights: dict) -> None:
                 tensor.copy_(new)
             else:
                 tensor.data = new.detach().clone()
+            grad = grads.get(name)
+            if grad is not None and not (
+                isinstance(grad, torch.Tensor) and grad.shape == tensor.shape
+            ):
+                raise CodecError(f"a malformed gradient ({name})")
+            if isinstance(tensor, nn.Parameter):
+                tensor.grad = None if grad is None else grad.to(tensor.device, tensor.dtype)
