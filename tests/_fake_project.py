@@ -1,7 +1,7 @@
 """One tiny course for the machinery's own tests: the real machinery, lessons a test writes.
 
 A course is a directory holding the repository's own ``pyproject.toml`` (the pytest config as it
-ships) and root ``conftest.py``, the grading machinery (``checks/grader/``, the claim helpers
+ships), ``constraints.txt`` and root ``conftest.py``, the grading machinery (``checks/grader/``, the claim helpers
 ``checks/*.py`` but the claims, the engine's ``lessons/_*.py``), and the lessons and claims a test
 writes: so the machinery runs as it ships, on lessons that take milliseconds.
 
@@ -45,11 +45,11 @@ def test_answer_is_42(lesson):
 
 
 def copy_machinery(root: Path) -> None:
-    """Copy the grading machinery as it ships into ``root``: the pytest config and root
-    ``conftest.py``, ``checks/grader/``, the claim helpers (``checks/*.py`` but the claims), and
+    """Copy the grading machinery as it ships into ``root``: the pytest config, the pinned
+    versions and the root ``conftest.py``, ``checks/grader/``, the claim helpers (``checks/*.py`` but the claims), and
     the engine's ``lessons/_*.py`` (the figure plugin imports ``lessons._plots``)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "conftest.py"):
+    for name in ("pyproject.toml", "constraints.txt", "conftest.py"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(
         REPO / "checks" / "grader",

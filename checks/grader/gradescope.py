@@ -82,6 +82,8 @@ def build(root: Path, out: Path, *, stream=None) -> int:
     with tempfile.TemporaryDirectory(prefix="lessons-gradescope-") as temp:
         copy = Path(temp)
         export(root, copy, version)
+        if not (copy / "constraints.txt").is_file():
+            raise GradescopeError("the project has no constraints.txt: setup.sh installs with it")
         clash = [name for name in SCRIPTS if (copy / name).exists()]
         if clash:
             raise GradescopeError(f"the project has its own {', '.join(clash)}: rename it")
