@@ -18,6 +18,7 @@ import pytest
 
 from checks.grader import bulk
 from checks.grader.gradebook import GRADED
+from checks.grader.grading_run import CappedLog
 from checks.grader.submissions import safe_name
 from tests._fake_project import ANSWER_CLAIM, ANSWER_LESSON, REPO, make_project, write_files
 
@@ -233,3 +234,18 @@ def test_lessons_grade_gives_the_instructors_own_lessons_full_marks(tmp_path):
 
     assert row.status == GRADED, (tmp_path / "grades" / "instructor.log").read_text()[-3000:]
     assert row.total == row.max > 0
+
+
+def test_a_flood_of_output_keeps_its_head_and_tail_and_counts_the_rest(tmp_path):
+    log = CappedLog(tmp_path / "x.log", head=1000, tail=500)
+    for _ in range(1000):
+        log.write(b"x" * 999 + b"\n")  # ~1 MB
+    log.write(b"the summary at the end")
+    log.close("pytest exited with code 1")
+
+    text = (tmp_path / "x.log").read_text()
+    dropped = 1000 * 1000 + len("the summary at the end") - 1000 - 500
+    assert text.startswith("x" * 999 + "\n")
+    assert f"[... {dropped} bytes of output left out ...]" in text
+    assert text.endswith("the summary at the end\n[lessons grade] pytest exited with code 1\n")
+    assert len(text) < 1000 + 500 + 200
