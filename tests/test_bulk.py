@@ -154,7 +154,7 @@ def test_a_rerun_grades_only_what_changed_and_force_grades_all(course, tmp_path)
 
     again = io.StringIO()
     rows = bulk.grade_all(subs, out, root=course, jobs=2, timeout=120, stream=again)
-    assert "2 submission(s) unchanged" in again.getvalue() and "[1/" not in again.getvalue()
+    assert "2 unchanged since graded" in again.getvalue() and "[1/" not in again.getvalue()
     assert {row.submission: row.total for row in rows} == {"right": 2, "wrong": 0}
     assert read_csv(out / "grades.csv")["wrong"]["total"] == "0"
 

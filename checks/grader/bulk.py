@@ -96,6 +96,26 @@ def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeo
     return row
 
 
+def _plan(subs: list[Submission], out: Path, version: Snapshot, lessons, *, force: bool):
+    """The rows that stand as they are (no lessons/, or unchanged since graded), and the
+    submissions to grade with their lesson files and fingerprints."""
+    rows: dict[str, Row] = {}
+    todo = []
+    for sub in subs:
+        try:
+            files = lesson_files(sub.folder, lessons)
+        except SubmissionError as exc:
+            rows[sub.name] = Row(sub.name, status=str(exc))
+            continue
+        key = fingerprint(version.id, files, lessons)
+        before = load(out / f"{sub.file}.row.json")
+        if not force and before is not None and _still_good(before, key, out / f"{sub.file}.json"):
+            rows[sub.name] = before
+        else:
+            todo.append((sub, files, key))
+    return rows, todo
+
+
 def _still_good(before: Row, key: str, grade_file: Path) -> bool:
     """Whether a recorded row stands for this run: same fingerprint, and not our own failure."""
     if before.fingerprint != key or before.status.startswith(GRADER_ERROR):
@@ -128,26 +148,10 @@ def grade_all(
     print(f"grading in copies of {version.description} of {root}", file=stream)
     if version.uncommitted:
         print("note: uncommitted changes in the project are not used: commit them", file=stream)
-    rows: dict[str, Row] = {}
-    todo = []
-    for sub in find(submissions, out):
-        try:
-            files = lesson_files(sub.folder, lessons)
-        except SubmissionError as exc:
-            rows[sub.name] = Row(sub.name, status=str(exc))
-            continue
-        key = fingerprint(version.id, files, lessons)
-        before = load(out / f"{sub.file}.row.json")
-        if not force and before is not None and _still_good(before, key, out / f"{sub.file}.json"):
-            rows[sub.name] = before
-        else:
-            todo.append((sub, files, key))
-    skipped = len(rows)
-    if skipped:
-        print(
-            f"{skipped} submission(s) unchanged since their last grading or without lessons/: not graded again (--force regrades)",
-            file=stream,
-        )
+    rows, todo = _plan(find(submissions, out), out, version, lessons, force=force)
+    unchanged = len(rows) - sum(1 for row in rows.values() if not row.fingerprint)
+    if unchanged:
+        print(f"{unchanged} unchanged since graded: not graded again (--force does)", file=stream)
     with tempfile.TemporaryDirectory(prefix="lessons-course-") as temp:
         course = Course(lessons, version, Path(temp) / "project")
         export(root, course.copy, version)
