@@ -1,41 +1,56 @@
-"""A tiny course for pytester: the real grading machinery, and lessons and checks a test writes.
+"""One tiny course for the machinery's own tests: the real machinery, lessons a test writes.
 
-The machinery is every ``checks/*.py`` of this repository except its ``check_*.py``, and the
-shared ``lessons/_*.py`` the plugin draws with (figures, diagrams); the test supplies ``lessons`` (name -> source) and ``checks`` (lesson name -> source of its checks module).
+A course is a directory holding the repository's own ``pyproject.toml`` (the pytest config as it
+ships), ``constraints.txt`` and root ``conftest.py``, the grading machinery (``checks/grader/``, the claim helpers
+``checks/*.py`` but the claims, the engine's ``lessons/_*.py``), and the lessons and claims a test
+writes: so the machinery runs as it ships, on lessons that take milliseconds.
+
+- ``make_project(root, lessons, checks)`` writes a whole course at once (any directory);
+- ``LessonProject`` (the ``project`` fixture of ``tests/conftest.py``) grows one lesson by lesson
+  in a pytester directory and runs pytest on it in-process (fast) or in a subprocess;
+- ``grade`` and ``by_name`` read the results.json a run wrote.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The course has packages of these names too: the real ones step aside while it runs in-process.
+PACKAGES = ("checks", "lessons")
 
-PYPROJECT = """\
-[tool.pytest.ini_options]
-python_files = ["check_*.py", "test_*.py", "lessons/[!_]*.py"]
-pythonpath = ["."]
-addopts = ["-p", "no:cacheprovider", "--benchmark-disable"]
-timeout = 300
-timeout_method = "signal"
-"""
+ANSWER_LESSON = '''\
+"""A fake lesson: one function for its claims to call."""
 
-CONFTEST = """\
+
+def answer():
+    return 42
+'''
+
+ANSWER_CLAIM = '''\
 import pytest
 
-pytest.register_assert_rewrite("checks")
-pytest_plugins = ["checks.grader.plugin"]
-"""
+
+@pytest.mark.claim(points={points!r})
+def test_answer_is_42(lesson):
+    """The lesson answers 42."""
+    assert lesson.answer() == 42
+'''
 
 
 def copy_machinery(root: Path) -> None:
-    """Copy the grading machinery as it ships into ``root``: ``checks/grader/``, the claim helpers
-    (``checks/*.py`` but the claims), and the lessons' shared ``_*.py`` modules (the figure plugin
-    imports ``lessons._plots``)."""
+    """Copy the grading machinery as it ships into ``root``: the pytest config, the pinned
+    versions and the root ``conftest.py``, ``checks/grader/``, the claim helpers (``checks/*.py`` but the claims), and
+    the engine's ``lessons/_*.py`` (the figure plugin imports ``lessons._plots``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "constraints.txt", "conftest.py"):
+        shutil.copy(REPO / name, root / name)
     shutil.copytree(
         REPO / "checks" / "grader",
         root / "checks" / "grader",
@@ -49,6 +64,19 @@ def copy_machinery(root: Path) -> None:
                 shutil.copy(module, root / package / module.name)
 
 
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write each ``relative path -> source`` under ``root``, dedented, folders made."""
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+
+
+def lessons_init(names: tuple[str, ...]) -> str:
+    """``lessons/__init__.py`` of a course whose lessons, in lecture order, are ``names``."""
+    return f"LESSONS = {tuple(names)!r}\n"
+
+
 def make_project(
     root: Path,
     lessons: dict[str, str],
@@ -56,19 +84,65 @@ def make_project(
     *,
     extra: dict[str, str] | None = None,
 ) -> Path:
-    """Write the course at ``root``: lessons in the given order, one checks module for each."""
+    """Write the course at ``root``: lessons in the given order, one checks module for each,
+    and ``extra`` files (relative path -> source) last."""
     copy_machinery(root)
-    files = {
-        "pyproject.toml": PYPROJECT,
-        "conftest.py": CONFTEST,
-        "lessons/__init__.py": f"LESSONS = {tuple(lessons)!r}\n",
-        **{f"lessons/{name}.py": source for name, source in lessons.items()},
-        **{f"checks/check_{name}.py": source for name, source in checks.items()},
-        **(extra or {}),
-    }
-    for name, source in files.items():
-        (root / name).write_text(textwrap.dedent(source))
+    write_files(
+        root,
+        {
+            "lessons/__init__.py": lessons_init(tuple(lessons)),
+            **{f"lessons/{name}.py": source for name, source in lessons.items()},
+            **{f"checks/check_{name}.py": source for name, source in checks.items()},
+            **(extra or {}),
+        },
+    )
     return root
+
+
+class LessonProject:
+    """A course in a pytester directory, written lesson by lesson, and pytest run on it."""
+
+    def __init__(self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pytester = pytester
+        self.path = make_project(pytester.path, {}, {})
+        self._monkeypatch = monkeypatch
+        self._order: tuple[str, ...] = ()
+
+    def order(self, *names: str) -> None:
+        """Write ``lessons/__init__.py`` with ``LESSONS = names``: the lecture's order."""
+        self._order = names
+        write_files(self.path, {"lessons/__init__.py": lessons_init(names)})
+
+    def lesson(self, name: str, source: str = ANSWER_LESSON) -> Path:
+        """Write ``lessons/<name>.py``; a lesson (no leading ``_``) joins the end of ``LESSONS``."""
+        if not name.startswith("_") and name not in self._order:
+            self.order(*self._order, name)
+        write_files(self.path, {f"lessons/{name}.py": source})
+        return self.path / "lessons" / f"{name}.py"
+
+    def checks(self, name: str, source: str) -> Path:
+        """Write ``checks/check_<name>.py``: the claims of lesson ``name``."""
+        write_files(self.path, {f"checks/check_{name}.py": source})
+        return self.path / "checks" / f"check_{name}.py"
+
+    def passing(self, name: str, points: float = 1) -> None:
+        """A lesson with one claim worth ``points`` that passes."""
+        self.lesson(name)
+        self.checks(name, ANSWER_CLAIM.format(points=points))
+
+    def run(self, *args: str) -> pytest.RunResult:
+        """Run pytest in this process (fast). The course's ``checks`` and ``lessons`` are
+        imported fresh, and the real ones come back when the test ends.
+
+        ``-p no:randomly``: the inner run keeps file order, so the output compared is stable.
+        """
+        for name in [n for n in sys.modules if n.partition(".")[0] in PACKAGES]:
+            self._monkeypatch.delitem(sys.modules, name)
+        return self.pytester.runpytest_inprocess("-p", "no:randomly", *args)
+
+    def run_subprocess(self, *args: str) -> pytest.RunResult:
+        """Run pytest in a fresh interpreter, as a student does (slower: it imports torch)."""
+        return self.pytester.runpytest_subprocess("-p", "no:randomly", *args, timeout=120)
 
 
 def grade(result: pytest.RunResult, path: Path) -> dict:

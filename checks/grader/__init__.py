@@ -9,4 +9,8 @@
 - ``snapshots`` and ``pixels`` (figure and diagram snapshots), ``report`` and ``report_html``
   (``--lesson-report``), ``bench_report`` (the CPU/GPU benchmark report).
 - ``release``, ``solutions`` and ``hidden_claims``: the student release.
+- ``cli``: the instructor's ``lessons`` command. ``bulk`` (``lessons grade``) grades each
+  submission (``submissions``: which files count) in a ``project_copy`` by a fenced
+  ``grading_run``, into a ``gradebook`` (grades.csv), with ``progress`` on stderr; ``gradescope``
+  writes the autograder zip whose ``run_autograder`` calls ``autograder``.
 """

@@ -1,6 +1,7 @@
 """Turn pytest-benchmark JSON files into a report: a table per lesson and a bar chart.
 
-    python -m checks.grader.bench_report bench.json [more.json ...] [--out DIR]
+    lessons bench-report bench.json [more.json ...] [--out DIR]
+    python -m checks.grader.bench_report ...   (the same)
 
 For each lesson, one row per timed training: the median time of a whole training run and the
 net-epochs per second (epochs x nets trained, from the benchmark's ``extra_info``) on the CPU and
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,16 +194,17 @@ def chart(report: Report) -> Figure:
     return fig
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m checks.grader.bench_report", description=__doc__.splitlines()[0]
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The report's arguments, for ``python -m checks.grader.bench_report`` and ``lessons``."""
     parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files")
     parser.add_argument("--out", type=Path, help="folder for report.md and benchmarks.png")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     report = load(args.files)
     if not report.rows and not report.targets:
-        parser.error("no benchmarks in " + ", ".join(map(str, args.files)))
+        print("error: no benchmarks in " + ", ".join(map(str, args.files)), file=sys.stderr)
+        raise SystemExit(2)  # as argparse does for arguments that cannot be used
     text = markdown(report)
     print(text, end="")
     if args.out:
@@ -210,6 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         if report.rows:
             chart(report).savefig(args.out / "benchmarks.png", dpi=100, metadata={"Software": None})
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m checks.grader.bench_report", description=__doc__.splitlines()[0]
+    )
+    configure(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

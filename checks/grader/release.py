@@ -1,4 +1,4 @@
-"""``python -m checks.grader.release OUT_DIR``: write the student release of this project to OUT_DIR.
+"""``lessons release OUT_DIR`` (or ``python -m checks.grader.release``): write the student release of this project to OUT_DIR.
 
 The release is the project as it is (the files git tracks or would track, snapshots included),
 except that:
@@ -146,13 +146,13 @@ def _released_text(path: Path, name: Path, done: Released) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m checks.grader.release", description=__doc__.split("\n\n")[0]
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The release's arguments, for ``python -m checks.grader.release`` and ``lessons release``."""
     parser.add_argument("out", type=Path, metavar="OUT_DIR", help="a new or empty directory")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the project (default: .)")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     try:
         done = release(args.root, args.out)
     except (ReleaseError, SolutionError, HiddenClaimError) as exc:
@@ -160,6 +160,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(done.report(args.out))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m checks.grader.release", description=__doc__.split("\n\n")[0]
+    )
+    configure(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+"""One grading run: ``python -m pytest lessons --grade-json ...`` in a project copy, fenced in.
+
+The run gets its own process group (a new session), so a hang is ended by killing the whole
+group at the wall-clock limit, children included, and the group is killed after a normal exit
+too (a process the student's code left behind dies with it). Its output goes to a log capped at
+``HEAD + TAIL`` bytes: the first part and the last part (pytest's summary) are kept, a flood in
+between is counted and dropped, and the pipe is always drained so the run never blocks on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HEAD = 256 * 1024
+TAIL = 64 * 1024
+# Spin-waiting OpenMP threads make a 2-core machine grading two submissions ~100x slower.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# The instructor's shell must not change how a submission is graded.
+UNSET = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+EXIT_CODES = {
+    2: "interrupted",
+    3: "internal error",
+    4: "usage error",
+    5: "no claims collected",
+}
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a grading run ended."""
+
+    returncode: int | None  # None when it was killed at the time limit
+    seconds: float
+    timeout: float
+
+    def trouble(self) -> str | None:
+        """Why the run's grade is not to be trusted as it is, or None."""
+        if self.returncode is None:
+            return f"timed out after {self.timeout:g} s"
+        if self.returncode < 0:
+            return f"pytest was killed by signal {-self.returncode}"
+        if self.returncode in (0, 1):  # claims passed / some failed: the grade is whole
+            return None
+        meaning = EXIT_CODES.get(self.returncode)
+        return f"pytest exited with code {self.returncode}" + (f" ({meaning})" if meaning else "")
+
+
+def command(results: Path) -> list[str]:
+    """The grading command: the student's command, in file order, writing the grade."""
+    return [
+        *(sys.executable, "-m", "pytest", "lessons"),
+        *("-p", "no:randomly", "-p", "no:cacheprovider", "--color=no"),
+        *("--grade-json", str(results)),
+    ]
+
+
+class CappedLog:
+    """Writes the first ``head`` bytes it is given, keeps the last ``tail``, counts the rest."""
+
+    def __init__(self, path: Path, head: int = HEAD, tail: int = TAIL) -> None:
+        self._file = path.open("wb")
+        self._room, self._tail_max = head, tail
+        self._tail = bytearray()
+        self._beyond = 0  # bytes past the head
+
+    def write(self, chunk: bytes) -> None:
+        if self._file.closed:  # a straggler's output after the run was written up
+            return
+        kept = chunk[: self._room]
+        self._file.write(kept)
+        self._room -= len(kept)
+        rest = chunk[len(kept) :]
+        self._beyond += len(rest)
+        self._tail += rest
+        if len(self._tail) > 2 * self._tail_max:  # trim now and then, not on every chunk
+            del self._tail[: len(self._tail) - self._tail_max]
+
+    def close(self, note: str = "") -> None:
+        tail = bytes(self._tail[len(self._tail) - self._tail_max :] if self._tail_max else b"")
+        dropped = self._beyond - len(tail)
+        if dropped:
+            self._file.write(f"\n[... {dropped} bytes of output left out ...]\n".encode())
+        self._file.write(tail)
+        if note:
+            self._file.write(f"\n[lessons grade] {note}\n".encode())
+        self._file.close()
+
+
+def _drain(stream, log: CappedLog) -> None:
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        log.write(chunk)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+# Runs in progress, so that an interrupted `lessons grade` (Ctrl-C) can end them all.
+RUNNING: set[subprocess.Popen] = set()
+_LOCK = threading.Lock()
+
+
+def kill_running() -> None:
+    """Kill the process group of every grading run in progress."""
+    with _LOCK:
+        for process in RUNNING:
+            _kill_group(process)
+
+
+def run(work: Path, results: Path, log_path: Path, *, timeout: float) -> Finished:
+    """Grade the project copy at ``work`` into ``results``; its output goes to ``log_path``."""
+    env = {k: v for k, v in os.environ.items() if k not in UNSET} | ONE_THREAD
+    log = CappedLog(log_path)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command(results),
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: killed as one
+    )
+    with _LOCK:
+        RUNNING.add(process)
+    reader = threading.Thread(target=_drain, args=(process.stdout, log), daemon=True)
+    reader.start()
+    try:
+        returncode: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        returncode = None
+    finally:
+        _kill_group(process)
+        process.wait()
+        with _LOCK:
+            RUNNING.discard(process)
+    # A process that left the group (setsid) may hold the pipe open: do not wait on it forever.
+    reader.join(timeout=5)
+    finished = Finished(returncode, time.monotonic() - started, timeout)
+    log.close(finished.trouble() or f"pytest exited with code {returncode}")
+    return finished

@@ -1,0 +1,252 @@
+"""``lessons grade``: every submission graded in its own copy of the committed course, one row each.
+
+The course is tiny (two lessons, 2 + 3 points) so a grading run takes seconds; the submissions are
+what a class hands in: a right one, a wrong one that also ships its own always-passing checks, and
+one that hangs (leaving a child process behind).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.grader import bulk
+from checks.grader.gradebook import GRADED
+from checks.grader.grading_run import CappedLog
+from checks.grader.submissions import safe_name
+from tests._fake_project import ANSWER_CLAIM, ANSWER_LESSON, REPO, make_project, write_files
+
+DOUBLE = '''\
+def double(x):
+    """Return twice x."""
+    # BEGIN SOLUTION
+    return 2 * x
+    # END SOLUTION
+'''
+
+DOUBLE_CLAIM = '''\
+import pytest
+
+
+@pytest.mark.claim(points=3)
+def test_double_of_two_is_four(lesson):
+    """double(2) is 4."""
+    assert lesson.double(2) == 4
+'''
+
+WRONG_ANSWER = "def answer():\n    return 41\n"
+
+ALWAYS_PASSES = """\
+import pytest
+
+
+@pytest.mark.claim(points=2)
+def test_answer_is_42():
+    '''Anything goes.'''
+"""
+
+HANGS = """\
+import subprocess
+import sys
+
+CHILD = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+open({pid_file!r}, "w").write(str(CHILD.pid))
+
+
+def answer():
+    while True:
+        pass
+"""
+
+
+def commit(root: Path) -> None:
+    """Make ``root`` a git repository with everything in it committed."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    git += ["-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "course"]):
+        subprocess.run([*git, *args], cwd=root, check=True)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    root = make_project(
+        tmp_path / "course",
+        {"answer": ANSWER_LESSON, "double": DOUBLE},
+        {"answer": ANSWER_CLAIM.format(points=2), "double": DOUBLE_CLAIM},
+    )
+    commit(root)
+    return root
+
+
+def submit(folder: Path, files: dict[str, str]) -> Path:
+    write_files(folder, files)
+    return folder
+
+
+def read_csv(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_right_wrong_and_hanging_submissions_each_get_their_row(course, tmp_path):
+    subs, out, pid_file = tmp_path / "subs", tmp_path / "grades", tmp_path / "child.pid"
+    submit(subs / "right", {"lessons/answer.py": ANSWER_LESSON, "lessons/double.py": DOUBLE})
+    submit(  # its own checks, conftest and engine module are never used
+        subs / "wrong",
+        {
+            "lessons/answer.py": WRONG_ANSWER,
+            "checks/check_answer.py": ALWAYS_PASSES,
+            "conftest.py": "raise SystemExit('student conftest ran')\n",
+            "lessons/_train.py": "raise SystemExit('student engine ran')\n",
+        },
+    )
+    submit(subs / "hangs", {"lessons/answer.py": HANGS.format(pid_file=str(pid_file))})
+    # An edit the instructor has not committed does not grade anyone.
+    (course / "checks" / "check_answer.py").write_text(ANSWER_CLAIM.format(points=100))
+    log = io.StringIO()
+
+    rows = bulk.grade_all(subs, out, root=course, jobs=3, timeout=20, stream=log)
+
+    assert len(rows) == 3
+    table = read_csv(out / "grades.csv")
+    assert list(table) == ["hangs", "right", "wrong"]
+    assert list(table["right"]) == [
+        *("submission", "answer", "double", "total", "max", "status", "notes")
+    ]
+    got = {name: (r["answer"], r["double"], r["total"], r["max"]) for name, r in table.items()}
+    assert got == {"right": ("2", "3", "5", "5"), "wrong": ("0", "0", "0", "5"), "hangs": ("",) * 4}
+    assert table["right"]["status"] == table["wrong"]["status"] == GRADED
+    assert table["hangs"]["status"] == "timed out after 20 s"
+    assert table["wrong"]["notes"] == "not submitted, graded as released: double"
+    assert "uncommitted changes in the project are not used" in log.getvalue()
+    # Gradescope's results.json for the graded ones, none for the hang; a log for each.
+    assert (out / "right.json").is_file() and (out / "wrong.json").is_file()
+    assert not (out / "hangs.json").exists()
+    assert "timed out after 20 s" in (out / "hangs.log").read_text()
+    assert "student" not in (out / "wrong.log").read_text()
+    # The hang's whole process group was killed, the child it started included.
+    assert pid_file.is_file() and not alive(int(pid_file.read_text()))
+
+
+def test_a_rerun_grades_only_what_changed_and_force_grades_all(course, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "grades"
+    submit(subs / "right", {"lessons/answer.py": ANSWER_LESSON})
+    wrong = submit(subs / "wrong", {"lessons/answer.py": WRONG_ANSWER})
+    first = io.StringIO()
+    bulk.grade_all(subs, out, root=course, jobs=2, timeout=120, stream=first)
+    assert "[2/2]" in first.getvalue()
+    logs = {name: (out / f"{name}.log").stat().st_mtime_ns for name in ("right", "wrong")}
+
+    again = io.StringIO()
+    rows = bulk.grade_all(subs, out, root=course, jobs=2, timeout=120, stream=again)
+    assert "2 unchanged since graded" in again.getvalue() and "[1/" not in again.getvalue()
+    assert {row.submission: row.total for row in rows} == {"right": 2, "wrong": 0}
+    assert read_csv(out / "grades.csv")["wrong"]["total"] == "0"
+
+    (wrong / "lessons" / "answer.py").write_text(ANSWER_LESSON)  # the student fixed it
+    fixed = io.StringIO()
+    bulk.grade_all(subs, out, root=course, jobs=2, timeout=120, stream=fixed)
+    assert "[1/1] wrong: 2/5" in fixed.getvalue()
+    assert (out / "right.log").stat().st_mtime_ns == logs["right"]  # not graded again
+    assert read_csv(out / "grades.csv")["wrong"]["total"] == "2"
+
+    forced = io.StringIO()
+    bulk.grade_all(subs, out, root=course, jobs=2, force=True, timeout=120, stream=forced)
+    assert "[2/2]" in forced.getvalue()
+    assert (out / "right.log").stat().st_mtime_ns != logs["right"]
+
+
+def test_a_folder_without_lessons_is_a_row_and_no_run(course, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "grades"
+    submit(subs / "only notes", {"notes.txt": "I did it on paper"})
+    (subs / ".DS_Store").mkdir(parents=True)  # hidden folders are not submissions
+
+    rows = bulk.grade_all(subs, out, root=course, stream=io.StringIO())
+
+    assert [(row.submission, row.status) for row in rows] == [("only notes", "no lessons/ folder")]
+    assert read_csv(out / "grades.csv")["only notes"]["total"] == ""
+
+
+def test_a_course_outside_git_is_graded_from_its_working_files(tmp_path):
+    root = make_project(
+        tmp_path / "course", {"answer": ANSWER_LESSON}, {"answer": ANSWER_CLAIM.format(points=1)}
+    )
+    submit(tmp_path / "subs" / "right", {"lessons/answer.py": ANSWER_LESSON})
+    log = io.StringIO()
+
+    rows = bulk.grade_all(tmp_path / "subs", tmp_path / "grades", root=root, stream=log)
+
+    assert [(row.status, row.total) for row in rows] == [(GRADED, 1)]
+    assert "the working files (not a git repository)" in log.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("alice", "alice"),
+        ("submission_123.v2", "submission_123.v2"),
+        ("김민지", "김민지"),  # a name in any script is a fine file name
+    ],
+)
+def test_plain_folder_names_are_their_own_file_names(name, safe):
+    assert safe_name(name) == safe
+
+
+ODD = ["Kim Minji (late)", "Kim_Minji__late_", "../up", ".hidden", "a/b", "a_b", "a_b\n", "x" * 200]
+
+
+def test_odd_folder_names_become_distinct_plain_file_names():
+    safe = [safe_name(name) for name in ODD]
+    assert all(re.fullmatch(r"\w[\w.\-]*", name) and len(name) <= 90 for name in safe), safe
+    assert len(set(safe)) == len(ODD)  # two folders never share a grade file
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LESSONS_SLOW_TESTS"),
+    reason="grades the real course (~30-60 s): set LESSONS_SLOW_TESTS=1",
+)
+def test_lessons_grade_gives_the_instructors_own_lessons_full_marks(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(course)], input=archive.stdout, check=True)
+    commit(course)
+    lessons = {f"lessons/{p.name}": p.read_text() for p in (course / "lessons").glob("[!_]*.py")}
+    submit(tmp_path / "subs" / "instructor", lessons)
+
+    (row,) = bulk.grade_all(
+        tmp_path / "subs", tmp_path / "grades", root=course, stream=io.StringIO()
+    )
+
+    assert row.status == GRADED, (tmp_path / "grades" / "instructor.log").read_text()[-3000:]
+    assert row.total == row.max > 0
+
+
+def test_a_flood_of_output_keeps_its_head_and_tail_and_counts_the_rest(tmp_path):
+    log = CappedLog(tmp_path / "x.log", head=1000, tail=500)
+    for _ in range(1000):
+        log.write(b"x" * 999 + b"\n")  # ~1 MB
+    log.write(b"the summary at the end")
+    log.close("pytest exited with code 1")
+
+    text = (tmp_path / "x.log").read_text()
+    dropped = 1000 * 1000 + len("the summary at the end") - 1000 - 500
+    assert text.startswith("x" * 999 + "\n")
+    assert f"[... {dropped} bytes of output left out ...]" in text
+    assert text.endswith("the summary at the end\n[lessons grade] pytest exited with code 1\n")
+    assert len(text) < 1000 + 500 + 200
