@@ -140,3 +140,10 @@ def test_no_traceback_for_unwritten_homework(run):
     assert f'raise NotImplementedError("{STUB}")' not in out  # the stub's line: no traceback
     assert out.count("SKIPPED [1] checks/check_sketch.py:") == 2 and REASON in out
     assert "ERROR checks/check_sketch.py::test_figure" not in out
+
+
+def test_a_claim_whose_fixture_reaches_unwritten_homework_is_failed_not_an_error(run):
+    """test_drawn_points_are_positive's fixture calls the stub: the run says FAILED, not ERROR."""
+    outcomes = run.parseoutcomes()
+    assert "errors" not in outcomes and "error" not in outcomes, outcomes
+    run.stdout.fnmatch_lines(["FAILED checks/check_sketch.py::test_drawn_points_are_positive*"])

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from checks.grader.hidden_claims import HiddenClaimError, remove_hidden_claims
-from checks.grader.solutions import SolutionError, strip_solutions
+from checks.grader.solutions import SolutionError, find_blocks, strip_solutions
 from checks.grader.withheld import WITHHELD_FILE
 from tests._fake_project import REPO, by_name, grade, make_project
 
@@ -214,30 +214,50 @@ def test_instructor_copy_grades_and_exports_the_hidden_claims(pytester, course):
     assert "held back" not in result.stdout.str()
 
 
+UNTOUCHED_SHARE = 0.10  # issue 8: a release with nothing written earns at most 10% of its points
+
+
+def test_every_lesson_has_homework():
+    """Every lesson of the course asks the student for its skill: at least one solution block."""
+    from lessons import LESSONS
+
+    without = [
+        name
+        for name in LESSONS
+        if not find_blocks((REPO / "lessons" / f"{name}.py").read_text(), filename=name)
+    ]
+    assert not without, f"lessons without a solution block: {without}"
+
+
 def test_release_of_this_project(tmp_path, pytester, monkeypatch):
-    """The real release: learning_rate's homework is stubbed and scores 0 with "not attempted"
-    reasons; the hidden claims are withheld; a lesson without homework still scores full marks."""
+    """The real release: every lesson's homework is stubbed; with nothing written the student
+    earns at most 10% of the visible points, each homework claim says "not attempted yet" in one
+    line, figures of undone homework skip instead of erroring, and the hidden claims are withheld."""
     if (REPO / WITHHELD_FILE).exists():
         pytest.skip("this copy is a student release: its hidden claims are already withheld")
     out = tmp_path / "release"
     _release(REPO, out)
     withheld = json.loads((out / "checks/_withheld.json").read_text())["lessons"]
-    assert withheld["learning_rate"]["points"] > 0
-    lesson = (out / "lessons/learning_rate.py").read_text()
-    assert "BEGIN SOLUTION" not in lesson and "Homework (learning_rate): " in lesson
+    for name in ("learning_rate", "linear_model", "relu_nodes"):
+        assert withheld[name]["points"] > 0, f"{name} withholds no hidden claim"
+        lesson = (out / "lessons" / f"{name}.py").read_text()
+        assert "BEGIN SOLUTION" not in lesson and f"Homework ({name}): " in lesson
     assert (out / "README.md").read_bytes() == (REPO / "README.md").read_bytes()
     assert not (out / ".venv").exists()
+    assert not (out / "tests/submissions").exists(), "worked solutions shipped to students"
 
     monkeypatch.chdir(out)
-    args = ["lessons/learning_rate.py", "lessons/linear_model.py", "--grade-json", "results.json"]
-    result = pytester.runpytest_subprocess(*args)
+    result = pytester.runpytest_subprocess("lessons", "--grade-json", "results.json")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     tests = grade(result, out / "results.json")["tests"]
-    homework = [t for t in tests if t["tags"] == ["learning_rate"]]
-    assert homework and all(t["score"] == 0 for t in homework)
-    assert all("\nnot attempted yet: Homework (learning_rate): " in t["output"] for t in homework)
-    assert all(t["score"] == t["max_score"] for t in tests if t["tags"] == ["linear_model"])
     assert all(t["visibility"] == "visible" for t in tests)
-    held = withheld["learning_rate"]["points"]
+    earned, possible = sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+    assert earned <= UNTOUCHED_SHARE * possible, f"untouched release earns {earned}/{possible}"
+    for t in tests:
+        if t["score"] < t["max_score"]:
+            assert "\nnot attempted yet: Homework (" in t["output"], t
+    held = sum(lesson["points"] for lesson in withheld.values())
     result.stdout.fnmatch_lines([f"{held:g} points are held back for hidden claims*"])
+    outcome = result.parseoutcomes()
+    assert "errors" not in outcome and "error" not in outcome, outcome
     assert "Traceback" not in result.stdout.str()

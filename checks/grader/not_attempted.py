@@ -6,8 +6,10 @@ from a fit that calls a homework stub, in its body or in a fixture. Untouched ho
 pytest would show as an ERROR or FAILED with a traceback into the machinery. Such a figure test
 is skipped instead, with the stub's message as the reason.
 
-Graded claims are left alone: a claim on unwritten homework fails (0 of its points, with the
-one-line "not attempted yet" reason of ``checks.grader.feedback``) so that the score counts it.
+A graded claim on unwritten homework fails (0 of its points, with the one-line "not attempted
+yet" reason of ``checks.grader.feedback``) so that the score counts it. When the stub is reached
+from one of its fixtures, pytest would call that an ERROR ("46 errors" in an untouched release):
+such a claim is reported as FAILED instead, which is what it is to the student.
 
 Only the stub's message skips a figure: torch raises ``NotImplementedError`` itself for an
 operator missing on a device, which is a real error that a skip would hide.
@@ -58,3 +60,11 @@ def pytest_runtest_setup(item: pytest.Item):
 def pytest_runtest_call(item: pytest.Item):
     """A figure test whose own body calls unwritten homework: skip it."""
     return (yield from _skip_if_not_attempted(item))
+
+
+def pytest_report_teststatus(report: pytest.TestReport):
+    """A claim whose fixture reached unwritten homework failed; it did not error."""
+    reason = getattr(report, "claim_reason", "")
+    if report.when == "setup" and report.failed and reason.startswith("not attempted yet"):
+        return "failed", "F", "FAILED"
+    return None
