@@ -205,6 +205,16 @@ def test_data_round_trips():
     assert torch.isnan(_round_trip(torch.tensor([float("nan")])))[0]
 
 
+def test_container_subclasses_cross_as_plain_containers():
+    """A namedtuple, torch.Size or OrderedDict a student returns is data: its items cross."""
+    from collections import OrderedDict, namedtuple
+
+    pair = namedtuple("Pair", "left right")(1.0, 2.0)
+    back = _round_trip([pair, torch.zeros(2, 3).shape, OrderedDict(a=np.float32(0.5))])
+    assert back == [(1.0, 2.0), (2, 3), {"a": 0.5}]
+    assert type(back[0]) is tuple and type(back[2]) is dict
+
+
 def _crafted(tree, buffers=()) -> memoryview:
     header = json.dumps({"v": tree, "sizes": [len(b) for b in buffers]}).encode()
     return memoryview(struct.pack("!I", len(header)) + header + b"".join(buffers))

@@ -80,10 +80,12 @@ class Encoder:
                     "b": self.buffer(array.tobytes())}  # fmt: skip
         if isinstance(value, np.generic) and value.dtype.kind in NUMPY_KINDS:
             return _number(value.item())
-        if type(value) in (list, tuple):
+        if isinstance(value, (list, tuple)):
+            # A subclass (a namedtuple, torch.Size, torch.return_types) crosses as the plain
+            # container: its items are the data, and no class of the lesson's is rebuilt here.
             items = [self.encode(item, depth + 1) for item in value]
-            return {"t": type(value).__name__, "v": items}
-        if type(value) is dict:
+            return {"t": "tuple" if isinstance(value, tuple) else "list", "v": items}
+        if isinstance(value, dict):
             pairs = [
                 [self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()
             ]
