@@ -14,6 +14,7 @@ from checks.validate import expect_data, expect_fit, expect_number
 from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, mse, with_intercept
+from lessons._train import fit
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
 BELOW = 0.8  # the net must end below 0.8 x each baseline (measured: 0.65 and 0.67 of them)
@@ -75,7 +76,8 @@ def line_loss(lesson, data):
 def noise_fit(lesson, data, device):
     X, y = data
     model = _lecture.wide_model(WIDTH, seed=1)
-    return expect_fit(lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device), epochs=EPOCHS)
+    # The engine's fit, in this process: the lesson's file could define a `fit` that trains nothing.
+    return expect_fit(fit(model, X, y, lr=LR, epochs=EPOCHS, device=device), epochs=EPOCHS)
 
 
 @pytest.mark.claim(points=1)
@@ -182,7 +184,7 @@ def test_timed_training_memorises_the_noise(benchmark, lesson, zero_loss, data, 
     X, y = data
     result = time_training(
         benchmark,
-        lambda model: lesson.fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
+        lambda model: fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
         fresh=lambda: _lecture.wide_model(WIDTH, seed=1),
         lesson=lesson,
         device=device,
