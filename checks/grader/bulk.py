@@ -141,6 +141,7 @@ def grade_all(
 ) -> list[Row]:
     """Grade every submission under ``submissions`` into ``out``; return the gradebook's rows."""
     stream = stream or sys.stderr
+    grading_run.adopt_orphans()  # what a run leaves behind comes to us, to be killed
     root, out = root.resolve(), out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     lessons = course_lessons(root)

@@ -2,7 +2,10 @@
 
 The run gets its own process group (a new session), so a hang is ended by killing the whole
 group at the wall-clock limit, children included, and the group is killed after a normal exit
-too (a process the student's code left behind dies with it). Its output goes to a log capped at
+too (a process the student's code left behind dies with it). The sandbox's processes are in
+groups of their own, and a student's process may leave its group (setsid): so ``lessons grade``
+is a child subreaper (Linux), every orphan of a run comes to it, and after each run every
+process that is not part of a run still going is killed (``sweep_orphans``). Its output goes to a log capped at
 ``HEAD + TAIL`` bytes: the first part and the last part (pytest's summary) are kept, a flood in
 between is counted and dropped, and the pipe is always drained so the run never blocks on it.
 """
@@ -18,6 +21,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from checks.grader.sandbox.processes import PR_SET_CHILD_SUBREAPER, children_of, prctl
 
 HEAD = 256 * 1024
 TAIL = 64 * 1024
@@ -106,6 +111,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 # Runs in progress, so that an interrupted `lessons grade` (Ctrl-C) can end them all.
 RUNNING: set[subprocess.Popen] = set()
+SPARED: set[int] = set()  # processes we had before grading: not left behind by a run
 _LOCK = threading.Lock()
 
 
@@ -116,21 +122,63 @@ def kill_running() -> None:
             _kill_group(process)
 
 
+def adopt_orphans() -> bool:
+    """Make this process a child subreaper: what a run leaves behind comes here (Linux only).
+
+    Processes this one had already (a test's own helpers) are no run's and are spared.
+    """
+    with _LOCK:
+        SPARED.update(children_of(os.getpid()))
+    return prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def sweep_orphans() -> None:
+    """Kill and reap every descendant of this process that belongs to no run still going.
+
+    Runs are started under the lock, so a run being started is never taken for an orphan. An
+    orphan's own children come to us when it dies: the sweep goes on until none is left.
+    """
+    me = os.getpid()
+    for _ in range(100):
+        with _LOCK:
+            keep = set(SPARED)
+            for process in RUNNING:
+                keep |= {process.pid, *children_of(process.pid)}
+            orphans = [pid for pid in children_of(me) if pid not in keep]
+            for pid in orphans:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        if not orphans:
+            return
+        for pid in orphans:  # only our own children can be reaped; the others come to us
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG if _parent_of(pid) != me else 0)
+        time.sleep(0.01)
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run(work: Path, results: Path, log_path: Path, *, timeout: float) -> Finished:
     """Grade the project copy at ``work`` into ``results``; its output goes to ``log_path``."""
     env = {k: v for k, v in os.environ.items() if k not in UNSET} | ONE_THREAD
     log = CappedLog(log_path)
     started = time.monotonic()
-    process = subprocess.Popen(
-        command(results),
-        cwd=work,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: killed as one
-    )
-    with _LOCK:
+    with _LOCK:  # a sweep never sees this run half-started
+        process = subprocess.Popen(
+            command(results),
+            cwd=work,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: killed as one
+        )
         RUNNING.add(process)
     reader = threading.Thread(target=_drain, args=(process.stdout, log), daemon=True)
     reader.start()
@@ -143,6 +191,7 @@ def run(work: Path, results: Path, log_path: Path, *, timeout: float) -> Finishe
         process.wait()
         with _LOCK:
             RUNNING.discard(process)
+        sweep_orphans()  # the sandbox's processes, and any that left the group
     # A process that left the group (setsid) may hold the pipe open: do not wait on it forever.
     reader.join(timeout=5)
     finished = Finished(returncode, time.monotonic() - started, timeout)
