@@ -57,6 +57,7 @@ def grade(root: Path, *, timeout: float) -> dict:
         wanted = ", ".join(f"{LESSONS_DIR}/{name}.py" for name in lessons)
         return failed(f"No lesson files found in the submission: upload {wanted}.")
     missing = place(source, files, lessons)
+    grading_run.adopt_orphans()  # what the run leaves behind is killed before results are written
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         results, log = Path(scratch) / "results.json", Path(scratch) / "pytest.log"
         finished = grading_run.run(source, results, log, timeout=timeout)

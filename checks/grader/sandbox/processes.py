@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover (Windows)
 
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG = 1
 GIB = 2**30
 
 
@@ -234,6 +235,7 @@ def _wait(pid: int, grace: float, statuses: dict[int, int]) -> int:
 
 
 def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Settings) -> int:
+    zygote = os.getpid()
     pid = os.fork()
     if pid:
         return pid
@@ -241,6 +243,12 @@ def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Set
         sock.close()
         channel, out, err = fds
         os.setpgid(0, 0)  # Ctrl-C in the terminal reaches the grader, not the workers
+        # The zygote killed at once with its grader's group (a wall-clock limit) cannot kill
+        # its tree: the kernel kills the worker then (what the worker starts is for the
+        # subreaper above: lessons grade sweeps it).
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote:  # the zygote died before that
+            os._exit(70)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.dup2(out, 1)
         os.dup2(err, 2)
