@@ -56,8 +56,8 @@ def architecture(module: nn.Module, remote_handle) -> dict:
 
 
 def build(arch, make_remote, depth: int = 0) -> nn.Module:
-    """A fresh module of this architecture from the engine's classes (weights uninitialised: no
-    random draw, so building one changes no random stream)."""
+    """A fresh module of this architecture from the engine's classes (its weights are to be
+    loaded; building one changes no random stream)."""
     if not isinstance(arch, dict) or depth > 4:
         raise CodecError("a malformed model")
     kind = arch.get("kind")
@@ -78,7 +78,11 @@ def build(arch, make_remote, depth: int = 0) -> nn.Module:
         sizes = (arch.get("in"), arch.get("out"))
         if not all(type(s) is int and 0 < s <= 2**24 for s in sizes):
             raise CodecError("a malformed Linear layer")
-        return torch.nn.utils.skip_init(nn.Linear, *sizes, bias=arch.get("bias") is True)
+        # Built as usual, its random draw inside fork_rng so no caller's stream moves; the
+        # weights are overwritten by ``load``. (skip_init's to_empty costs ~0.5 s on its first
+        # call in each process: ~4 s of a sandboxed `pytest lessons`.)
+        with torch.random.fork_rng(devices=[]):
+            return nn.Linear(*sizes, bias=arch.get("bias") is True)
     if kind in ACTIVATIONS:
         return ACTIVATIONS[kind]()
     if kind in ENGINE_LAYERS:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import json
 import os
+import pkgutil
 import signal
 import socket
 import time
@@ -182,10 +184,27 @@ class Zygote:
             self.pid = 0
 
 
+def preload_engine() -> None:
+    """Import the engine (``lessons/_*.py``, and matplotlib and numpy with it) once, here.
+
+    Every worker is forked from the zygote: what the zygote has imported, each worker starts
+    with, instead of importing it again for each lesson (measured: the sandboxed ``pytest
+    lessons`` took 1.45x the in-process run without this). The engine is the instructor's code,
+    never a student's; a module that fails to import is left for the worker to report.
+    """
+    import lessons
+
+    for info in pkgutil.iter_modules(lessons.__path__):
+        if info.name.startswith("_"):
+            with contextlib.suppress(Exception):
+                importlib.import_module(f"lessons.{info.name}")
+
+
 def _zygote_main(sock: socket.socket, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's: it shuts us down
     close_fds({0, 1, 2, sock.fileno()})
     prctl(PR_SET_CHILD_SUBREAPER, 1)
+    preload_engine()
     statuses: dict[int, int] = {}
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 4096, 3)
