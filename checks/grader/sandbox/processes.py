@@ -192,20 +192,12 @@ def preload_engine() -> None:
     lessons`` took 1.45x the in-process run without this). The engine is the instructor's code,
     never a student's; a module that fails to import is left for the worker to report.
     """
-    import torch  # here: lessons grade imports this module and needs no torch
-
     import lessons
 
     for info in pkgutil.iter_modules(lessons.__path__):
         if info.name.startswith("_"):
             with contextlib.suppress(Exception):
                 importlib.import_module(f"lessons.{info.name}")
-    # The first optimizer imports torch._dynamo (~1-1.5 s measured), then every worker whose
-    # lesson trains with autograd would pay it again. One step on a scalar: no thread is started.
-    weight = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([weight], lr=0.1)
-    (2 * weight).sum().backward()
-    optimizer.step()
 
 
 def _zygote_main(sock: socket.socket, settings: Settings) -> None:
