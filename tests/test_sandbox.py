@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import sys
 
@@ -14,7 +15,7 @@ import torch
 
 from checks.grader.sandbox import codec
 from checks.grader.sandbox.client import SandboxError, lesson_exception
-from checks.grader.sandbox.processes import Settings, apply_limits
+from checks.grader.sandbox.processes import Settings, Zygote, apply_limits
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
 
@@ -279,3 +280,26 @@ def test_a_dropped_worker_cannot_write_what_root_owns(tmp_path):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0 and target.read_text() == "{}"
+
+
+def test_a_request_cut_short_leaves_no_reply_for_the_next():
+    """A claim's timeout fired while the grader waited on the zygote (still importing the
+    engine): that late reply must not answer the next request (seen in CI: every later claim
+    failed with "KeyError: 'pid'")."""
+
+    def cut_short(*_):
+        raise TimeoutError
+
+    zygote = Zygote(Settings())
+    zygote.start()
+    previous = signal.signal(signal.SIGALRM, cut_short)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.01)  # the zygote's imports take seconds
+        with pytest.raises(TimeoutError):
+            zygote.ready()
+        assert zygote.wait(2**22 + 1, grace=0) == 0  # no such child: status 0, not the ping's {}
+        zygote.ready()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        zygote.shutdown()

@@ -37,6 +37,9 @@ class WorkerClient:
         ours, theirs = socket.socketpair()
         try:
             self.pid = self.zygote.spawn(self.lesson, [theirs.fileno(), 1, 2])
+        except BaseException:
+            ours.close()  # a worker forked all the same reads end-of-file and exits
+            raise
         finally:
             theirs.close()
         self.sock, self.token = ours, str(self.pid)

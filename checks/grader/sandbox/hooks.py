@@ -3,6 +3,7 @@ worker has its own), one worker per lesson, all of it gone before any result is 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -145,6 +146,16 @@ def pytest_configure(config: pytest.Config) -> None:
     sandbox.not_dropped = why_not
     sandbox.zygote.start()
     config.stash[SANDBOX] = sandbox
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Wait for the zygote's imports (a few seconds, under load more) before the first claim:
+    otherwise they run on that claim's clock, and a 2 s claim timed out waiting for them."""
+    sandbox = session.config.stash.get(SANDBOX, None)
+    if sandbox is not None and sandbox.zygote.alive():
+        with contextlib.suppress(OSError):  # it died: the first lesson starts a fresh one
+            sandbox.zygote.ready()
 
 
 @pytest.hookimpl(tryfirst=True)  # before --grade-json and --lesson-report write anything

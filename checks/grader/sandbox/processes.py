@@ -124,9 +124,11 @@ class Zygote:
         self.settings = settings
         self.pid = 0
         self.sock: socket.socket | None = None
+        self.asked = 0  # requests sent: each reply carries its request's number
 
     def start(self) -> None:
-        ours, theirs = socket.socketpair()
+        # Datagrams in order: one reply is one message, never half of one or two run together.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with warnings.catch_warnings():
             # pytest-xdist workers run execnet threads; only this thread lives on in the child,
             # which touches no lock those threads hold before it serves.
@@ -145,16 +147,27 @@ class Zygote:
         return self.sock is not None
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        """Send ``request``, return its reply. A claim's timeout can interrupt us while we wait
+        (the zygote still busy importing, say): that reply then comes later and is skipped by its
+        number, so the next request never reads an earlier one's answer."""
         if self.sock is None:
             raise OSError("the sandbox's zygote is not running")
-        data = json.dumps(request).encode()
+        self.asked += 1
+        data = json.dumps({**request, "id": self.asked}).encode()
         socket.send_fds(self.sock, [data], list(fds))
-        reply = self.sock.recv(4096)
-        if not reply:
-            self.sock.close()
-            self.sock = None
-            raise OSError("the sandbox's zygote has exited")
-        return json.loads(reply)
+        while True:
+            reply = self.sock.recv(4096)
+            if not reply:
+                self.sock.close()
+                self.sock = None
+                raise OSError("the sandbox's zygote has exited")
+            answer = json.loads(reply)
+            if answer.get("id") == self.asked:
+                return answer
+
+    def ready(self) -> None:
+        """Wait until the zygote has imported the engine (before the first claim's clock runs)."""
+        self._ask({"op": "ping"})
 
     def spawn(self, lesson: str, fds: list[int]) -> int:
         """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``."""
@@ -192,12 +205,21 @@ def preload_engine() -> None:
     lessons`` took 1.45x the in-process run without this). The engine is the instructor's code,
     never a student's; a module that fails to import is left for the worker to report.
     """
+    import torch  # here, not at the top: lessons grade imports this module and needs no torch
+
     import lessons
 
     for info in pkgutil.iter_modules(lessons.__path__):
         if info.name.startswith("_"):
             with contextlib.suppress(Exception):
                 importlib.import_module(f"lessons.{info.name}")
+    # A process's first optimizer step imports torch._dynamo (1-1.5 s measured): every worker
+    # whose lesson trains with autograd paid it again. One step on a scalar starts no thread.
+    with contextlib.suppress(Exception):
+        weight = torch.zeros(1, requires_grad=True)
+        optimizer = torch.optim.SGD([weight], lr=0.1)
+        (2 * weight).sum().backward()
+        optimizer.step()
 
 
 def _zygote_main(sock: socket.socket, settings: Settings) -> None:
@@ -222,13 +244,15 @@ def _zygote_main(sock: socket.socket, settings: Settings) -> None:
         elif op == "kill":
             _kill(request["pid"])
             reply = {"status": _wait(request["pid"], 0, statuses)}
+        elif op == "ping":
+            reply = {}
         else:  # shutdown
             kill_tree(os.getpid())
-            sock.send(b"{}")
+            sock.send(json.dumps({"id": request["id"]}).encode())
             return
         for fd in fds:
             os.close(fd)
-        sock.send(json.dumps(reply).encode())
+        sock.send(json.dumps({**reply, "id": request["id"]}).encode())
 
 
 def _kill(pid: int) -> None:
