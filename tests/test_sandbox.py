@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import struct
 import sys
 
@@ -283,23 +284,27 @@ def test_a_dropped_worker_cannot_write_what_root_owns(tmp_path):
 
 
 def test_a_request_cut_short_leaves_no_reply_for_the_next():
-    """A claim's timeout fired while the grader waited on the zygote (still importing the
-    engine): that late reply must not answer the next request (seen in CI: every later claim
-    failed with "KeyError: 'pid'")."""
+    """A claim's timeout fired while the grader waited on the zygote: that late reply must not
+    answer the next request (seen in CI, with a zygote still importing: every later claim
+    failed with "KeyError: 'pid'"). Here the zygote is busy waiting out a worker's grace."""
 
     def cut_short(*_):
         raise TimeoutError
 
     zygote = Zygote(Settings())
     zygote.start()
+    ours, theirs = socket.socketpair()
     previous = signal.signal(signal.SIGALRM, cut_short)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.01)  # the zygote's imports take seconds
+        worker = zygote.spawn("polynomial_regression", [theirs.fileno(), 1, 2])
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         with pytest.raises(TimeoutError):
-            zygote.ready()
-        assert zygote.wait(2**22 + 1, grace=0) == 0  # no such child: status 0, not the ping's {}
-        zygote.ready()
+            zygote.wait(worker, grace=1.0)  # answered in 1 s, after the worker is killed
+        zygote.ready()  # its own reply ({}), not the late status
+        assert zygote.wait(2**22 + 1, grace=0) == 0  # no such child: status 0
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        ours.close()
+        theirs.close()
         zygote.shutdown()
