@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
+import _pytest
 import pytest
 
 from tests._fake_project import by_name, grade, make_project
+from tests._processes import alive, watching
 
 HONEST = """\
 import os
@@ -53,6 +56,8 @@ def test_answer_again(lesson):
 """
 
 FORGED = {"score": 1000, "execution_time": 0, "output": "forged", "tests": []}
+OUTLIVES = "lessons-outlive"  # the name the outliving process takes (15 bytes at most)
+BOMB = "lessons-bomb"
 _GRADE_PATH = 'sys.argv[sys.argv.index("--grade-json") + 1]'
 
 HOSTILE = {
@@ -121,13 +126,38 @@ def largest(X):
 def largest(X):
     return float(torch.ones(2**31).sum())  # 8 GiB, under a 1 GiB limit
 """,
-    "outlives_run": """\
-import time
-_pid = os.fork()
-if _pid == 0:
+    "outlives_run": f"""\
+import ctypes, time
+if os.fork() == 0:
+    ctypes.CDLL(None).prctl(15, {OUTLIVES.encode()!r}, 0, 0, 0)  # PR_SET_NAME: found in /proc
     time.sleep(600)
     os._exit(0)
-open("outlived.pid", "w").write(str(_pid))
+time.sleep(0.5)  # the test polls /proc every 0.1 s: let it see the fork before its lesson ends
+""",
+    "rewrites_tree": """\
+import pathlib
+import _pytest
+_root = pathlib.Path(__file__).resolve().parents[1]
+for _target in (
+    _root / "checks" / "check_rewrites_tree.py",  # the claims graded next time
+    _root / "forged.txt",
+    pathlib.Path(_pytest.__file__).parent / "forged.txt",  # the virtual environment
+):
+    try:
+        _target.write_text("raise SystemExit('forged')\\n")
+    except OSError:
+        pass
+""",
+    "fork_bomb": f"""\
+import ctypes, time
+for _ in range(600):  # past the limit (512), not much past
+    try:
+        if os.fork() == 0:
+            ctypes.CDLL(None).prctl(15, {BOMB.encode()!r}, 0, 0, 0)
+            time.sleep(600)
+            os._exit(0)
+    except OSError:  # the process-count limit
+        break
 """,
 }
 EXITS_AT_IMPORT = "import os\nos._exit(0)\n"
@@ -150,22 +180,16 @@ def _scores(results: dict) -> dict[str, float]:
     return scores
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
 def test_hostile_submissions_earn_the_honest_grade(pytester):
     lessons = _course()
     make_project(pytester.path, lessons, dict.fromkeys(lessons, CHECKS))
     path = pytester.path / "out" / "results.json"
-    result = pytester.runpytest_subprocess(
-        "lessons", "--grade-json", str(path), "--sandbox-memory", "1", "-p", "no:randomly"
-    )
+    pristine = (pytester.path / "checks" / "check_rewrites_tree.py").read_text()
+    with watching(OUTLIVES) as outliving, watching(BOMB) as bombs:
+        result = pytester.runpytest_subprocess(
+            "lessons", "--grade-json", str(path), "--sandbox-memory", "1", "-p", "no:randomly"
+        )
     time.sleep(1.0)  # what a double fork would need to rewrite the file after pytest exits
     results = grade(result, path)
     out = result.stdout.str()
@@ -202,6 +226,16 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
     )
     assert by_name(results)["test_answer"]["status"] == "passed"
     assert json.loads(path.read_text()) == results  # nothing rewrote the file since
-    pid = int((pytester.path / "outlived.pid").read_text())
-    assert not _alive(pid), "a process the lesson forked outlived the run"
+    assert outliving.pids, "the lesson's fork was never seen running"
+    assert not any(alive(pid) for pid in outliving.pids), (
+        "a process the lesson forked outlived the run"
+    )
     assert "Traceback" not in out.split("lesson scores")[-1]
+    assert not any(alive(pid) for pid in bombs.pids), "a fork bomb's process outlived the run"
+    if "confined (" in out:  # root that cannot drop: a read-only view of every file
+        assert (pytester.path / "checks" / "check_rewrites_tree.py").read_text() == pristine
+        assert not (pytester.path / "forged.txt").exists()
+        assert not (Path(_pytest.__file__).parent / "forged.txt").exists()
+    if "pids cgroup" in out:  # the zygote and its workers, 512 processes in all
+        assert bombs.peak <= 512, f"{bombs.peak} processes of a fork bomb ran at once"
+    (Path(_pytest.__file__).parent / "forged.txt").unlink(missing_ok=True)  # not root: ours

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import torch
 
+from checks.grader.devices import requested_devices
+from checks.grader.sandbox import confine
 from checks.grader.sandbox.client import WorkerClient
 from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
 from checks.grader.sandbox.proxy import LessonProxy
@@ -32,6 +34,7 @@ class Sandbox:
         self.rootpath = rootpath
         self.clients: dict[str, WorkerClient] = {}
         self.not_dropped = ""  # why workers run as root, when they do
+        self.not_confined = ""  # why workers that run as root are not confined
 
     def lesson(self, name: str) -> LessonProxy:
         """The lesson's proxy, its worker started (raising what importing the lesson raised)."""
@@ -106,7 +109,15 @@ def _user(config: pytest.Config) -> tuple[str, str]:
     return "", why
 
 
-def _settings(config: pytest.Config, user: str) -> Settings:
+def _confinement(config: pytest.Config, user: str) -> tuple[bool, str]:
+    """Whether workers that stay root are confined (confine.py), and why not when they are not."""
+    if os.geteuid() != 0 or user or not supported():
+        return False, ""
+    why_not = confine.available()
+    return why_not is None, why_not or ""
+
+
+def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
     memory = config.getoption("sandbox_memory")
     memory = float(config.getini("sandbox_memory")) if memory is None else memory
     if not memory >= 0:
@@ -117,6 +128,8 @@ def _settings(config: pytest.Config, user: str) -> Settings:
         memory_gib=memory,
         max_processes=int(config.getini("sandbox_processes")),
         user=user,
+        confine=confined,
+        keep_devices="cuda" in requested_devices(config),
     )
 
 
@@ -142,8 +155,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _runs_claims(config):
         return
     user, why_not = _user(config)
-    sandbox = Sandbox(_settings(config, user), config.rootpath)
+    confined, why_not_confined = _confinement(config, user)
+    sandbox = Sandbox(_settings(config, user, confined), config.rootpath)
     sandbox.not_dropped = why_not
+    sandbox.not_confined = why_not_confined
     sandbox.zygote.start()
     config.stash[SANDBOX] = sandbox
 
@@ -184,5 +199,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     user = f", as {settings.user}" if settings.user else ""
     if sandbox.not_dropped:
         user = f", as root ({sandbox.not_dropped}: --sandbox-user)"
+    if settings.confine:
+        pids = ", pids cgroup" if sandbox.zygote.pids is not None else ", no process limit"
+        user += f", confined (read-only files, no capabilities{pids})"
+    elif sandbox.not_confined:
+        user += f", NOT confined ({sandbox.not_confined})"
     memory = f"+{settings.memory_gib:g} GiB" if settings.memory_gib else "unlimited"
     return f"lessons: each in its own process{user}, address space {memory} (--no-sandbox: not)"

@@ -25,6 +25,8 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 
+from checks.grader.sandbox.confine import PidsGroup, confine
+
 try:  # POSIX only: elsewhere there is no sandbox (``supported``)
     import pwd
     import resource
@@ -46,6 +48,8 @@ class Settings:
     memory_gib: float = 0.0  # address space a worker may add to what it starts with; 0: no limit
     max_processes: int = 0  # RLIMIT_NPROC for a dropped user; 0: no limit
     user: str = ""  # drop to this user when running as root; "": stay
+    confine: bool = False  # staying root: a read-only view, no capabilities (confine.py)
+    keep_devices: bool = False  # confined: device files stay openable (CUDA)
 
 
 def prctl(option: int, value: int) -> bool:
@@ -126,6 +130,7 @@ class Zygote:
         self.pid = 0
         self.sock: socket.socket | None = None
         self.asked = 0  # requests sent: each reply carries its request's number
+        self.pids: PidsGroup | None = None  # the process-count limit of a confined root
 
     def start(self) -> None:
         preload_engine()  # before the fork: the zygote and every worker inherit it
@@ -144,6 +149,16 @@ class Zygote:
                 os._exit(0)
         theirs.close()
         self.pid, self.sock = pid, ours
+        if self.settings.confine and self.settings.max_processes > 0:
+            # RLIMIT_NPROC never binds root: a pids cgroup does, where one can be made. The
+            # zygote joins before its first worker (it only forks when asked).
+            self.pids = PidsGroup.create(self.settings.max_processes)
+            if self.pids is not None:
+                try:
+                    self.pids.join(pid)
+                except OSError:
+                    self.pids.remove()
+                    self.pids = None
 
     def alive(self) -> bool:
         return self.sock is not None
@@ -197,6 +212,9 @@ class Zygote:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = 0
+        if self.pids is not None:
+            self.pids.remove()  # empty now: the zygote's tree is gone
+            self.pids = None
 
 
 def preload_engine() -> None:
@@ -326,7 +344,8 @@ def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Set
 
 def apply_limits(settings: Settings) -> None:
     """In a worker, before the lesson is imported: no core files, address space and process
-    count capped, and (as root) the unprivileged user, for good (no way back, no setuid gains)."""
+    count capped, and (as root) the unprivileged user, for good (no way back, no setuid gains),
+    or, staying root, the confinement (a read-only view of the files, no capabilities)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if settings.memory_gib > 0:
         limit = _address_space() + int(settings.memory_gib * GIB)
@@ -340,6 +359,8 @@ def apply_limits(settings: Settings) -> None:
         os.setgid(entry.pw_gid)
         os.setuid(entry.pw_uid)
         os.environ["HOME"] = "/nonexistent"
+    elif os.geteuid() == 0 and settings.confine:
+        confine(settings.keep_devices)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
