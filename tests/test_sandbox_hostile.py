@@ -134,6 +134,11 @@ if os.fork() == 0:
     os._exit(0)
 time.sleep(0.5)  # the test polls /proc every 0.1 s: let it see the fork before its lesson ends
 """,
+    "floods_output": """\
+def largest(X):
+    while True:
+        print("x" * 2**20)
+""",
     "rewrites_tree": """\
 import pathlib
 import _pytest
@@ -220,6 +225,8 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
         "the lesson process sent a reply that cannot be read: an array of dtype object"
     )
     assert "can't allocate memory" in reason("memory_hog::test_largest")
+    # Its output is capped (RLIMIT_FSIZE, 64 MiB): the print fails, in the student's call.
+    assert reason("floods_output::test_largest").startswith("OSError: [Errno 27] File too large")
     assert (
         reason("honest::test_largest")
         == "not attempted yet: Homework (x): the largest eigenvalue of X"

@@ -37,6 +37,7 @@ PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
 GIB = 2**30
+OUTPUT_LIMIT = 64 * 2**20  # bytes a worker may write to a file (its printed output, mostly)
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,9 @@ def apply_limits(settings: Settings) -> None:
     count capped, and (as root) the unprivileged user, for good (no way back, no setuid gains),
     or, staying root, the confinement (a read-only view of the files, no capabilities)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Its stdout and stderr are pytest's capture files: a print loop would fill the disk (and
+    # the grader's memory when pytest reads them back). Past this, SIGXFSZ ends it.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     if settings.memory_gib > 0:
         limit = _address_space() + int(settings.memory_gib * GIB)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -405,7 +409,10 @@ def describe_exit(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else ""
-        hint = " (out of memory, or its time ran out)" if number == signal.SIGKILL else ""
+        hint = {
+            signal.SIGKILL: " (out of memory, or its time ran out)",
+            signal.SIGXFSZ: f" (it wrote more than {OUTPUT_LIMIT // 2**20} MiB of output)",
+        }.get(number, "")
         return f"was killed by signal {number} ({name}){hint}"
     return f"exited with code {os.WEXITSTATUS(status)}"
 
