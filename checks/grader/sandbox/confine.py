@@ -118,10 +118,10 @@ class PidsGroup:
             return None
         return cls(path)
 
-    def join(self, pid: int = 0) -> None:
-        """Move ``pid`` (0: this process) into the group: what it forks is counted there too."""
+    def join(self, pid: int) -> None:
+        """Move ``pid`` into the group: what it forks is counted there too."""
         with open(os.path.join(self.path, "cgroup.procs"), "w") as procs:
-            procs.write(str(pid or os.getpid()))
+            procs.write(str(pid))
 
     def remove(self) -> None:
         """Remove the group once empty (the grader calls this after the zygote's tree is gone)."""

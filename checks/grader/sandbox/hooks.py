@@ -3,7 +3,6 @@ worker has its own), one worker per lesson, all of it gone before any result is 
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -109,7 +108,7 @@ def _user(config: pytest.Config) -> tuple[str, str]:
     return "", why
 
 
-def _confinement(config: pytest.Config, user: str) -> tuple[bool, str]:
+def _confinement(user: str) -> tuple[bool, str]:
     """Whether workers that stay root are confined (confine.py), and why not when they are not."""
     if os.geteuid() != 0 or user or not supported():
         return False, ""
@@ -155,22 +154,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _runs_claims(config):
         return
     user, why_not = _user(config)
-    confined, why_not_confined = _confinement(config, user)
+    confined, why_not_confined = _confinement(user)
     sandbox = Sandbox(_settings(config, user, confined), config.rootpath)
     sandbox.not_dropped = why_not
     sandbox.not_confined = why_not_confined
     sandbox.zygote.start()
     config.stash[SANDBOX] = sandbox
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtestloop(session: pytest.Session) -> None:
-    """Wait for the zygote's imports (a few seconds, under load more) before the first claim:
-    otherwise they run on that claim's clock, and a 2 s claim timed out waiting for them."""
-    sandbox = session.config.stash.get(SANDBOX, None)
-    if sandbox is not None and sandbox.zygote.alive():
-        with contextlib.suppress(OSError):  # it died: the first lesson starts a fresh one
-            sandbox.zygote.ready()
 
 
 @pytest.hookimpl(tryfirst=True)  # before --grade-json and --lesson-report write anything

@@ -130,7 +130,8 @@ class Zygote:
         self.settings = settings
         self.pid = 0
         self.sock: socket.socket | None = None
-        self.asked = 0  # requests sent: each reply carries its request's number
+        self.asked = 0  # requests sent: each reply carries its request's number (a claim's
+        # timeout can cut a wait short; that late reply must not answer the next request)
         self.pids: PidsGroup | None = None  # the process-count limit of a confined root
 
     def start(self) -> None:
@@ -182,10 +183,6 @@ class Zygote:
             answer = json.loads(reply)
             if answer.get("id") == self.asked:
                 return answer
-
-    def ready(self) -> None:
-        """Wait until the zygote has imported the engine (before the first claim's clock runs)."""
-        self._ask({"op": "ping"})
 
     def spawn(self, lesson: str, fds: list[int]) -> int:
         """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``."""
@@ -281,8 +278,6 @@ def _zygote_main(sock: socket.socket, settings: Settings) -> None:
         elif op == "kill":
             _kill(request["pid"])
             reply = {"status": _wait(request["pid"], 0, statuses)}
-        elif op == "ping":
-            reply = {}
         else:  # shutdown
             kill_tree(os.getpid())
             sock.send(json.dumps({"id": request["id"]}).encode())
@@ -349,7 +344,8 @@ def apply_limits(settings: Settings) -> None:
     or, staying root, the confinement (a read-only view of the files, no capabilities)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # Its stdout and stderr are pytest's capture files: a print loop would fill the disk (and
-    # the grader's memory when pytest reads them back). Past this, SIGXFSZ ends it.
+    # the grader's memory when pytest reads them back). Past this a write fails (EFBIG: Python
+    # ignores SIGXFSZ; a program it starts that does not is killed by it).
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     if settings.memory_gib > 0:
         limit = _address_space() + int(settings.memory_gib * GIB)
