@@ -9,12 +9,9 @@ student's training loop returns, as a list of floats or as a 1-D tensor.
 
 from __future__ import annotations
 
-import pytest
 import torch
 
-
-def _fail(message: str):
-    pytest.fail(message, pytrace=False)
+from checks.validate import fail
 
 
 def as_float64(value, *, name: str) -> torch.Tensor:
@@ -28,7 +25,7 @@ def as_float64(value, *, name: str) -> torch.Tensor:
             return torch.tensor(float(value), dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
         pass
-    _fail(f"{name}: expected a tensor or numbers, got {type(value).__name__} {value!r:.40}")
+    fail(f"{name}: expected a tensor or numbers, got {type(value).__name__} {value!r:.40}")
 
 
 def expect_close(
@@ -49,7 +46,7 @@ def expect_close(
     got = as_float64(actual, name=name)
     expected = expected.detach().cpu().double()
     if got.shape != expected.shape:
-        _fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
     allowed = atol + rtol * expected.abs()
     off = (got - expected).abs()
     bad = ~(off <= allowed)  # NaN counts as bad
@@ -57,7 +54,7 @@ def expect_close(
         index = tuple(int(i) for i in bad.nonzero()[0])  # the first: for losses, the first epoch
         where = f"[{', '.join(map(str, index))}]" if index else ""
         label = f" ({what})" if what else ""
-        _fail(
+        fail(
             f"{name}{where} should be {float(expected[index]):.6g}{label}, got "
             f"{float(got[index]):.6g}: off by {float(off[index]):.3g} "
             f"(allowed {float(allowed[index]):.3g})"
@@ -70,10 +67,10 @@ def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
     float32 CPU tensor of length ``epochs``."""
     losses = as_float64(value, name=name)
     if losses.dim() != 1:
-        _fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")
+        fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")
     if len(losses) != epochs:
-        _fail(f"{name} returned {len(losses)} losses for {epochs} epochs: expected one per epoch")
+        fail(f"{name} returned {len(losses)} losses for {epochs} epochs: expected one per epoch")
     bad = (~torch.isfinite(losses)).nonzero()
     if len(bad):
-        _fail(f"{name} returned a non-finite loss {float(losses[bad[0]])} at epoch {int(bad[0])}")
+        fail(f"{name} returned a non-finite loss {float(losses[bad[0]])} at epoch {int(bad[0])}")
     return losses.float()

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 
-def _fail(message: str):
+def fail(message: str):
+    """Fail the claim with ``message`` alone: one line for the student, no traceback."""
     pytest.fail(message, pytrace=False)
 
 
@@ -29,20 +30,20 @@ def expect_tensor(
 ) -> torch.Tensor:
     """``value`` is a tensor of this shape, dtype and device type (each only if given)."""
     if not isinstance(value, torch.Tensor):
-        _fail(f"{name}: expected a tensor, got {type(value).__name__}")
+        fail(f"{name}: expected a tensor, got {type(value).__name__}")
     if shape is not None and tuple(value.shape) != tuple(shape):
-        _fail(f"{name}: expected shape {tuple(shape)}, got {tuple(value.shape)}")
+        fail(f"{name}: expected shape {tuple(shape)}, got {tuple(value.shape)}")
     if dtype is not None and value.dtype != dtype:
-        _fail(f"{name}: expected dtype {dtype}, got {value.dtype}")
+        fail(f"{name}: expected dtype {dtype}, got {value.dtype}")
     if device is not None and value.device.type != device:
-        _fail(f"{name}: expected a tensor on {device}, got one on {value.device}")
+        fail(f"{name}: expected a tensor on {device}, got one on {value.device}")
     return value
 
 
 def expect_data(data, *, name: str = "make_data()", x_shape, y_shape=(100, 1)):
     """``(X, y)``: two float32 CPU tensors of the lesson's shapes."""
     if not (isinstance(data, tuple) and len(data) == 2):
-        _fail(f"{name}: expected a pair (X, y), got {type(data).__name__}")
+        fail(f"{name}: expected a pair (X, y), got {type(data).__name__}")
     X, y = data
     expect_tensor(X, name=f"{name} X", shape=x_shape, dtype=torch.float32, device="cpu")
     expect_tensor(y, name=f"{name} y", shape=y_shape, dtype=torch.float32, device="cpu")
@@ -53,14 +54,14 @@ def expect_fit(result, *, epochs: int, finite: bool = True, name: str = "fit"):
     """A FitResult with one CPU loss per epoch, all finite unless the claim expects divergence."""
     losses = getattr(result, "losses", None)
     if losses is None or not hasattr(result, "model"):
-        _fail(f"{name}: expected a FitResult (.model, .losses), got {type(result).__name__}")
+        fail(f"{name}: expected a FitResult (.model, .losses), got {type(result).__name__}")
     expect_tensor(losses, name=f"{name} losses", shape=(epochs,), device="cpu")
     if finite:
         bad = (~torch.isfinite(losses)).nonzero()
         if len(bad):
             epoch = int(bad[0])
             kind = "NaN" if math.isnan(float(losses[epoch])) else "infinite"
-            _fail(f"{name} returned {kind} loss at epoch {epoch}")
+            fail(f"{name} returned {kind} loss at epoch {epoch}")
     return result
 
 
@@ -68,12 +69,12 @@ def expect_number(value, *, name: str) -> float:
     """A finite real number (a Python number or a one-element tensor), as a float."""
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            _fail(f"{name}: expected one number, got a tensor of shape {tuple(value.shape)}")
+            fail(f"{name}: expected one number, got a tensor of shape {tuple(value.shape)}")
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(f"{name}: expected a number, got {type(value).__name__}")
+        fail(f"{name}: expected a number, got {type(value).__name__}")
     if not math.isfinite(value):
-        _fail(f"{name} returned {value}")
+        fail(f"{name} returned {value}")
     return float(value)
 
 
@@ -84,7 +85,7 @@ def expect_index(value, *, name: str) -> int | None:
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int):
-        _fail(f"{name}: expected an int or None, got {type(value).__name__} {value!r:.40}")
+        fail(f"{name}: expected an int or None, got {type(value).__name__} {value!r:.40}")
     return value
 
 
@@ -98,7 +99,7 @@ def private_copy(tensors: Sequence[torch.Tensor], *, what: str) -> Iterator[tupl
     copies = tuple(t.clone() for t in tensors)
     yield copies
     if not all(torch.equal(c, t) or _same_nan(c, t) for c, t in zip(copies, tensors, strict=True)):
-        _fail(f"{what} was changed in place by the lesson's code: work on a copy (.clone())")
+        fail(f"{what} was changed in place by the lesson's code: work on a copy (.clone())")
 
 
 def _same_nan(a: torch.Tensor, b: torch.Tensor) -> bool:
