@@ -25,7 +25,7 @@ from typing import TextIO
 from checks.grader import grading_run
 from checks.grader.gradebook import GRADED, Row, load, points_of, save, write_csv
 from checks.grader.progress import Progress
-from checks.grader.project_copy import Snapshot, export, snapshot
+from checks.grader.project_copy import Snapshot, export, keep_only_grading, snapshot
 from checks.grader.submissions import (
     SubmissionError,
     course_lessons,
@@ -156,6 +156,7 @@ def grade_all(
     with tempfile.TemporaryDirectory(prefix="lessons-course-") as temp:
         course = Course(lessons, version, Path(temp) / "project")
         export(root, course.copy, version)
+        keep_only_grading(course.copy)
         progress = Progress(len(todo), stream)
         write_csv(out / CSV, list(rows.values()), lessons)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))

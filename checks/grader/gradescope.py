@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from checks.grader.project_copy import export, snapshot
+from checks.grader.project_copy import export, keep_only_grading, snapshot
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -28,7 +28,7 @@ source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="${AUTOGRADER_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+apt-get install -y --no-install-recommends python3 python3-venv python3-pip bubblewrap
 python3 -m venv "$root/venv"
 "$root/venv/bin/pip" install --no-cache-dir -c "$source_dir/constraints.txt" -e "$source_dir"
 """
@@ -82,6 +82,7 @@ def build(root: Path, out: Path, *, stream=None) -> int:
     with tempfile.TemporaryDirectory(prefix="lessons-gradescope-") as temp:
         copy = Path(temp)
         export(root, copy, version)
+        keep_only_grading(copy)
         if not (copy / "constraints.txt").is_file():
             raise GradescopeError("the project has no constraints.txt: setup.sh installs with it")
         clash = [name for name in SCRIPTS if (copy / name).exists()]

@@ -17,6 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.grader.release import project_files
+from checks.grader.submissions import LESSONS_DIR, course_lessons, place
+
+# What grading needs of the project, and all a grading copy or the autograder zip keeps: the
+# engine and the lessons (stubbed until a submission's files are placed), the claims and the
+# machinery, pytest's configuration, and the pins setup.sh installs with. No tests/ (worked
+# solutions), no .ci/, no docs/, no instructor notes.
+GRADING_FILES = ("lessons", "checks", "conftest.py", "pyproject.toml", "constraints.txt")
+GRADING_README = (
+    "A grading copy of the course: the claims and the engine, the lessons as released.\n"
+    "The course itself, its README and its tests are with the instructor.\n"
+)
 
 
 class ProjectError(RuntimeError):
@@ -76,3 +87,22 @@ def export(root: Path, dest: Path, version: Snapshot) -> None:
             tar.extractall(dest, filter="data")
         else:  # pragma: no cover - our own commit, not a stranger's archive
             tar.extractall(dest)
+
+
+def keep_only_grading(copy: Path) -> None:
+    """Trim an exported project to what grading needs (``GRADING_FILES``): every lesson's
+    solutions are stubbed as the release stubs them (a submission's own files replace them), and
+    ``checks/`` is made unreadable to other users, so that a lesson process outside a box (the
+    fallback, dropped to an unprivileged user) cannot read the hidden claims."""
+    for entry in copy.iterdir():
+        if entry.name not in GRADING_FILES:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    # pyproject.toml names a readme: an installed copy (the autograder's setup.sh) needs one.
+    (copy / "README.md").write_text(GRADING_README, encoding="utf-8")
+    if (copy / LESSONS_DIR).is_dir():
+        place(copy, {}, course_lessons(copy))
+    if (copy / "checks").is_dir():
+        (copy / "checks").chmod(0o700)

@@ -80,11 +80,22 @@ def read_only_view(keep_devices: bool = False) -> None:
 
 def drop_capabilities() -> None:
     """No capability now, none regained by exec (bounding set emptied, no ambient ones)."""
+    drop_bounding_set()
+    clear_capabilities()
+
+
+def drop_bounding_set() -> None:
+    """No capability can be gained again, by exec or otherwise (needs CAP_SETPCAP)."""
     libc = _libc()
     with open("/proc/sys/kernel/cap_last_cap") as last:
         last_cap = int(last.read())
     for cap in range(last_cap + 1):
         _check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"drop capability {cap}")
+
+
+def clear_capabilities() -> None:
+    """Empty the ambient, effective, permitted and inheritable sets (needs no capability)."""
+    libc = _libc()
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)  # EINVAL on old kernels: none
     header = ctypes.create_string_buffer(struct.pack("Ii", LINUX_CAPABILITY_VERSION_3, 0))
     data = ctypes.create_string_buffer(24)  # two (effective, permitted, inheritable) triples

@@ -3,6 +3,7 @@ worker has its own), one worker per lesson, all of it gone before any result is 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from checks.grader.devices import requested_devices
-from checks.grader.sandbox import confine
+from checks.grader.sandbox import box, confine
 from checks.grader.sandbox.client import WorkerClient
 from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
 from checks.grader.sandbox.proxy import LessonProxy
@@ -29,11 +30,12 @@ class Sandbox:
     """The session's zygote and its lessons' workers."""
 
     def __init__(self, settings: Settings, rootpath: Path) -> None:
-        self.zygote = Zygote(settings)
+        self.zygote = Zygote(settings, str(rootpath))
         self.rootpath = rootpath
         self.clients: dict[str, WorkerClient] = {}
         self.not_dropped = ""  # why workers run as root, when they do
         self.not_confined = ""  # why workers that run as root are not confined
+        self.not_boxed = ""  # why there is no bubblewrap box (the fallback's header says so)
 
     def lesson(self, name: str) -> LessonProxy:
         """The lesson's proxy, its worker started (raising what importing the lesson raised)."""
@@ -76,6 +78,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="address space a lesson's process may add, in GiB; 0: no limit "
         f"(default: ini sandbox_memory, {DEFAULT_MEMORY_GIB:g})",
     )
+    parser.addini(
+        "sandbox_box",
+        "auto: each run's lesson processes in a bubblewrap box where bwrap works; "
+        "off: forked processes only (the fallback)",
+        default="auto",
+    )
     parser.addini("sandbox_user", "default for --sandbox-user", default=DEFAULT_USER)
     parser.addini("sandbox_memory", "default for --sandbox-memory", default=str(DEFAULT_MEMORY_GIB))
     parser.addini(
@@ -116,6 +124,16 @@ def _confinement(user: str) -> tuple[bool, str]:
     return why_not is None, why_not or ""
 
 
+def _no_box(config: pytest.Config) -> str:
+    """Why this run gets no bubblewrap box ("" when it does)."""
+    choice = config.getini("sandbox_box").strip().lower()
+    if choice not in ("auto", "off"):
+        raise pytest.UsageError(f"ini sandbox_box must be auto or off, got {choice!r}")
+    if choice == "off":
+        return "sandbox_box = off"
+    return box.unavailable() or ""
+
+
 def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
     memory = config.getoption("sandbox_memory")
     memory = float(config.getini("sandbox_memory")) if memory is None else memory
@@ -153,11 +171,22 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if not _runs_claims(config):
         return
-    user, why_not = _user(config)
-    confined, why_not_confined = _confinement(user)
-    sandbox = Sandbox(_settings(config, user, confined), config.rootpath)
+    not_boxed = _no_box(config)
+    if not_boxed:  # the fallback: forked processes, dropped to a user or confined as root
+        user, why_not = _user(config)
+        confined, why_not_confined = _confinement(user)
+        settings = _settings(config, user, confined)
+    else:
+        user, why_not, why_not_confined = "", "", ""
+        settings = dataclasses.replace(
+            _settings(config, "", False),
+            box=True,
+            box_uid=box.box_uid() if os.geteuid() == 0 else 0,
+        )
+    sandbox = Sandbox(settings, config.rootpath)
     sandbox.not_dropped = why_not
     sandbox.not_confined = why_not_confined
+    sandbox.not_boxed = not_boxed
     sandbox.zygote.start()
     config.stash[SANDBOX] = sandbox
 
@@ -185,6 +214,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
             else None
         )
     settings = sandbox.zygote.settings
+    memory = f"+{settings.memory_gib:g} GiB" if settings.memory_gib else "unlimited"
+    if settings.box:
+        return _box_header(sandbox, memory)
     user = f", as {settings.user}" if settings.user else ""
     if sandbox.not_dropped:
         user = f", as root ({sandbox.not_dropped}: --sandbox-user)"
@@ -193,5 +225,23 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         user += f", confined (read-only files, no capabilities{pids})"
     elif sandbox.not_confined:
         user += f", NOT confined ({sandbox.not_confined})"
-    memory = f"+{settings.memory_gib:g} GiB" if settings.memory_gib else "unlimited"
-    return f"lessons: each in its own process{user}, address space {memory} (--no-sandbox: not)"
+    return (
+        f"lessons: NO box ({sandbox.not_boxed}); each lesson in its own process{user}, "
+        f"address space {memory} (--no-sandbox: not)"
+    )
+
+
+def _box_header(sandbox: Sandbox, memory: str) -> str:
+    """The box in words a course admin reads: what the lessons see and what bounds them."""
+    settings = sandbox.zygote.settings
+    who = f"as uid {settings.box_uid} (its own)" if settings.box_uid else "as you"
+    group = sandbox.zygote.group
+    shared = (
+        f"cgroup: {', '.join(group.controllers)}"
+        if group is not None
+        else "no cgroup (CPU and memory shared with other runs)"
+    )
+    return (
+        f"lessons: in a bubblewrap box ({who}; sees only Python and the lessons; no network, "
+        f"no other process; {shared}), each lesson in its own process, address space {memory}"
+    )

@@ -15,8 +15,9 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from checks.grader.sandbox.codec import CodecError
 from lessons._lecture import MOOYAHO
+
+from .codec import CodecError
 
 ACTIVATIONS = {"ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Identity": nn.Identity}
 ENGINE_LAYERS = {"MOOYAHO": MOOYAHO}

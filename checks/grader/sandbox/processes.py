@@ -25,7 +25,8 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 
-from checks.grader.sandbox.confine import PidsGroup, confine
+# Relative imports: inside the box this package is mounted under another name (box.py).
+from .confine import PidsGroup, confine
 
 try:  # POSIX only: elsewhere there is no sandbox (``supported``)
     import pwd
@@ -51,6 +52,8 @@ class Settings:
     user: str = ""  # drop to this user when running as root; "": stay
     confine: bool = False  # staying root: a read-only view, no capabilities (confine.py)
     keep_devices: bool = False  # confined: device files stay openable (CUDA)
+    box: bool = False  # the zygote runs in a bubblewrap box (box.py), dropped to box_uid
+    box_uid: int = 0
 
 
 def prctl(option: int, value: int) -> bool:
@@ -126,18 +129,25 @@ def close_fds(keep: set[int]) -> None:
 class Zygote:
     """The grader's handle on the zygote process: spawn a worker, wait for one, shut all down."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, rootpath: str = ".") -> None:
         self.settings = settings
+        self.rootpath = rootpath  # the project whose lessons a box holds
         self.pid = 0
+        self.process = None  # the box's bwrap (a subprocess.Popen), when boxed
+        self.log = None  # the box's stderr: why it died, when it does
+        self.group = None  # the box's control group (cgroups.BoxGroup), where one can be made
         self.sock: socket.socket | None = None
         self.asked = 0  # requests sent: each reply carries its request's number (a claim's
         # timeout can cut a wait short; that late reply must not answer the next request)
         self.pids: PidsGroup | None = None  # the process-count limit of a confined root
 
     def start(self) -> None:
-        preload_engine()  # before the fork: the zygote and every worker inherit it
         # Datagrams in order: one reply is one message, never half of one or two run together.
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if self.settings.box:
+            self._start_box(ours, theirs)
+            return
+        preload_engine()  # before the fork: the zygote and every worker inherit it
         with warnings.catch_warnings():
             # pytest-xdist workers run execnet threads; only this thread lives on in the child,
             # which touches no lock those threads hold before it serves.
@@ -146,7 +156,7 @@ class Zygote:
         if pid == 0:
             try:
                 ours.close()
-                _zygote_main(theirs, self.settings)
+                zygote_main(theirs, self.settings)
             finally:
                 os._exit(0)
         theirs.close()
@@ -161,6 +171,52 @@ class Zygote:
                 except OSError:
                     self.pids.remove()
                     self.pids = None
+
+    def _start_box(self, ours: socket.socket, theirs: socket.socket) -> None:
+        """The zygote in a box of its own (box.py): bwrap, with the box's control group joined
+        before it execs, so that nothing the box forks is ever outside the group."""
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        from . import box, cgroups
+
+        settings = self.settings
+        self.group = cgroups.BoxGroup.create(
+            f"lessons-box-{os.getpid()}",
+            pids=settings.max_processes,
+            memory=int(2 * settings.memory_gib * GIB) if settings.memory_gib else 0,
+        )
+        argv = box.command(
+            Path(self.rootpath),
+            theirs.fileno(),
+            settings_dict(settings),
+            keep_devices=settings.keep_devices,
+        )
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (read when the box dies)
+        join = self.group.join if self.group is not None else None
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=self.log,
+                preexec_fn=join,
+            )
+        finally:
+            theirs.close()
+        self.pid, self.sock = self.process.pid, ours
+
+    def died_because(self) -> str:
+        """The last line the box printed (bwrap's error, a traceback's last line), if any."""
+        if self.log is None:
+            return ""
+        with contextlib.suppress(OSError, ValueError):
+            self.log.seek(0)
+            lines = self.log.read()[-4000:].decode(errors="replace").strip().splitlines()
+            return lines[-1] if lines else ""
+        return ""
 
     def alive(self) -> bool:
         return self.sock is not None
@@ -179,7 +235,8 @@ class Zygote:
             if not reply:
                 self.sock.close()
                 self.sock = None
-                raise OSError("the sandbox's zygote has exited")
+                why = self.died_because()
+                raise OSError("the sandbox's zygote has exited" + (f": {why}" if why else ""))
             answer = json.loads(reply)
             if answer.get("id") == self.asked:
                 return answer
@@ -207,9 +264,19 @@ class Zygote:
         if self.pid:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)  # it has already exited, unless it hung
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
+            if self.process is not None:
+                self.process.wait()  # bwrap's death takes the whole box (--die-with-parent)
+                self.process = None
+            else:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(self.pid, 0)
             self.pid = 0
+        if self.group is not None:
+            self.group.remove()  # kills whatever of the box is left, then the group
+            self.group = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
         if self.pids is not None:
             self.pids.remove()  # empty now: the zygote's tree is gone
             self.pids = None
@@ -257,11 +324,19 @@ def preload_engine() -> None:
         figure.savefig(io.BytesIO(), format="png")
 
 
-def _zygote_main(sock: socket.socket, settings: Settings) -> None:
+def zygote_main(sock: socket.socket, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's: it shuts us down
-    close_fds({0, 1, 2, sock.fileno()})
+    keep: set[int] = set()
+    if settings.box:
+        # A box's zygote was exec'd with nothing of the grader's but the socket; what it has open
+        # now is its own preload's (matplotlib's font files, read lazily by cached fonts that
+        # every worker inherits): a worker that closed them would fail its first figure.
+        keep = {int(fd) for fd in os.listdir("/proc/self/fd")} - {sock.fileno()}
+    else:
+        close_fds({0, 1, 2, sock.fileno()})
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     statuses: dict[int, int] = {}
+    workers: set[int] = set()
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 4096, 3)
         if not message:
@@ -271,13 +346,18 @@ def _zygote_main(sock: socket.socket, settings: Settings) -> None:
         reap_all(statuses)
         op = request["op"]
         if op == "spawn":
-            pid = _fork_worker(sock, fds, request["lesson"], settings)
+            pid = _fork_worker(sock, fds, request["lesson"], settings, keep)
+            workers.add(pid)
             reply = {"pid": pid}
         elif op == "wait":
             reply = {"status": _wait(request["pid"], request["grace"], statuses)}
+            workers.discard(request["pid"])
+            _sweep(workers, statuses)
         elif op == "kill":
             _kill(request["pid"])
             reply = {"status": _wait(request["pid"], 0, statuses)}
+            workers.discard(request["pid"])
+            _sweep(workers, statuses)
         else:  # shutdown
             kill_tree(os.getpid())
             sock.send(json.dumps({"id": request["id"]}).encode())
@@ -285,6 +365,21 @@ def _zygote_main(sock: socket.socket, settings: Settings) -> None:
         for fd in fds:
             os.close(fd)
         sock.send(json.dumps({**reply, "id": request["id"]}).encode())
+
+
+def _sweep(workers: set[int], statuses: dict[int, int]) -> None:
+    """Kill what an ended worker left behind: every process under the zygote that is not a live
+    worker nor one of theirs (a double-forked daemon is reparented to us, the subreaper), so
+    nothing of a lesson outlives it to slow down the lessons graded after it."""
+    zygote = os.getpid()
+    keep = set(workers)
+    for worker in workers:
+        keep.update(children_of(worker))
+    for pid in children_of(zygote):
+        if pid not in keep:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    reap_all(statuses)
 
 
 def _kill(pid: int) -> None:
@@ -309,7 +404,9 @@ def _wait(pid: int, grace: float, statuses: dict[int, int]) -> int:
     return statuses.pop(pid)
 
 
-def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Settings) -> int:
+def _fork_worker(
+    sock: socket.socket, fds: list[int], lesson: str, settings: Settings, keep: set[int]
+) -> int:
     zygote = os.getpid()
     pid = os.fork()
     if pid:
@@ -329,8 +426,8 @@ def _fork_worker(sock: socket.socket, fds: list[int], lesson: str, settings: Set
         os.dup2(err, 2)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
-        close_fds({channel})
-        from checks.grader.sandbox import worker  # in the child only
+        close_fds({channel} | (keep - {0, 1, 2}))
+        from . import worker  # in the child only
 
         worker.main(socket.socket(fileno=channel), lesson, settings)
     except BaseException:  # a worker never returns into the zygote's loop

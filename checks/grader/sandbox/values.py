@@ -16,10 +16,11 @@ from types import SimpleNamespace
 import torch
 from matplotlib.figure import Figure
 
-from checks.grader.sandbox import models
-from checks.grader.sandbox.codec import CodecError, Decoder, Encoder
 from lessons._plots import to_png
 from lessons._train import FitResult
+
+from . import models
+from .codec import CodecError, Decoder, Encoder
 
 FIT_FIELDS = tuple(field.name for field in dataclasses.fields(FitResult))
 

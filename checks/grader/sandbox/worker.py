@@ -20,9 +20,9 @@ from types import ModuleType
 
 import torch
 
-from checks.grader.sandbox import codec, models
-from checks.grader.sandbox.processes import Settings, apply_limits
-from checks.grader.sandbox.values import WorkerSide
+from . import codec, models
+from .processes import Settings, apply_limits
+from .values import WorkerSide
 
 
 def main(sock, lesson: str, settings: Settings) -> None:
