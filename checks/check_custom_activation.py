@@ -1,6 +1,6 @@
 """Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise.
 
-The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the engine's copy of the
+The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the grader's copy of the
 lecture's (``checks.reference``). The fits train the net of the student's ``build_model``, with
 the student's ``MOOYAHO`` in it.
 """

@@ -2,7 +2,8 @@
 
 The homework is the two baselines (``zero_predictor_loss``, ``best_line_loss``); the claims that
 compare the net with them use the student's values, checked first. The data and the net are the
-grader's copies of the lecture's (``lessons._lecture``, ``checks.reference``): no other lesson's homework is involved.
+grader's copies of the lecture's (``lessons._lecture``, ``checks.reference``): no other lesson's
+homework is involved.
 Each claim calls the homework before any training, so an untouched lesson trains nothing.
 """
 

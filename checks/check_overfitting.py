@@ -32,7 +32,7 @@ RTOL = 1e-5
 
 
 def _net_and_data(width: int, seed: int, *, trained: bool = True):
-    """A net of the lesson's kind (the engine's copy), trained by fit if asked, and held-out data:
+    """A net of the lesson's kind (the grader's copy), trained by fit if asked, and held-out data:
     another noise draw of the lecture's piecewise process."""
     X, y = piecewise_data(seed=seed, n=TRAIN_POINTS)
     model = nets.wide_model(width, seed=seed)

@@ -41,7 +41,7 @@ SAMPLING_SLACK = 5
 
 @pytest.fixture(scope="module")
 def data():
-    """The lecture's data (our seed 43052), from the engine's copy."""
+    """The lecture's data (our seed 43052), from the grader's copy."""
     return expect_data(piecewise_data(), x_shape=(100, 1))
 
 

@@ -32,7 +32,7 @@ ROUND_OFF = 1e-5
 
 @pytest.fixture(scope="module")
 def data():
-    """The lecture's kinked data, from the engine's copy (not piecewise_linear's homework)."""
+    """The lecture's kinked data, from the grader's copy (not piecewise_linear's homework)."""
     return expect_data(piecewise_data(), x_shape=(100, 1))
 
 

@@ -11,14 +11,14 @@ What this catches: ``train`` calling ``fit``, ``lessons._train.fit``, ``lessons.
 reached by an import, an alias, ``importlib``, ``sys.modules`` or an engine attribute, directly,
 through a wrapper or helper of the lesson file, a lambda or ``functools.partial`` around one, code
 ``exec``'d from it, or a thread or thread pool it waits on (every thread's stack is read; a forked
-child starts with its parent's). ``train = fit`` itself returns a ``FitResult``, which the claims
-refuse with the same sentence (checks/compare.py).
+child starts with its parent's), and ``train = lessons._fast.train``. ``train = fit`` itself
+returns a ``FitResult``, which the claims refuse with the same sentence (checks/compare.py).
 
 What it cannot catch (said, not hidden): a fresh interpreter started from ``train`` (a
 subprocess, multiprocessing's "spawn"), which trains outside this process's stacks; code that
 deliberately disables this check in the lesson's own process (patching this module, the
-``sys.modules`` entry of the lesson, or ``sys._current_frames``): such a line is plain to read in
-the submitted file. And copying the loop's *text* is not a run-time matter at all (the similarity
+``sys.modules`` entry of the lesson, ``sys._current_frames``, or running code with an engine
+module's globals): such a line is plain to read in the submitted file. And copying the loop's *text* is not a run-time matter at all (the similarity
 report of ``lessons grade`` is for that).
 """
 
@@ -51,26 +51,46 @@ def _codes(obj) -> set:
     return codes
 
 
-def _stacks():
-    """The innermost frame of every thread of this process."""
-    yield from sys._current_frames().values()
+def _engine_namespaces() -> set[int]:
+    """The globals of every engine module loaded (``lessons._*``): its frames are the tool's own."""
+    return {
+        id(vars(module))
+        for name, module in list(sys.modules.items())
+        if name.startswith("lessons._") and module is not None
+    }
 
 
-def refuse_inside_homework(tool: str) -> None:
-    """Raise when the training-loop homework is (part of) what is running ``tool`` now."""
+def refuse_inside_homework(tool: str, own=None) -> None:
+    """Raise when the training-loop homework is (part of) what is running ``tool`` now.
+
+    ``own`` is the tool's function when the homework bound to it directly (``train =
+    lessons._fast.train``) must be refused too: only for a tool nothing but the engine calls.
+    ``train = fit`` is left to the claims, which refuse the ``FitResult`` it returns: ``fit`` is
+    called directly by everyone, so its own frame cannot tell the homework from the grader.
+    """
     module = sys.modules.get(HOMEWORK_MODULE)
     if module is None:
         return
     namespace = vars(module)
     codes = _codes(namespace.get(HOMEWORK))
-    for top in _stacks():
+    engine = _engine_namespaces()
+    caller = sys._getframe(2)
+    bound_to_tool = own is not None and own.__code__ in codes
+    if bound_to_tool and caller is not None and id(caller.f_globals) not in engine:
+        _refuse(tool)
+    for top in list(sys._current_frames().values()):  # every thread's innermost frame
         frame = top
         while frame is not None:
             code = frame.f_code
-            own_file = frame.f_globals is namespace and code.co_name != "<module>"
-            if own_file or code in codes:
-                raise RuntimeError(
-                    f"{HOMEWORK} must be your own code: it ran the course's training loop "
-                    f"({tool}); write the lecture's four steps yourself"
-                )
+            if id(frame.f_globals) not in engine:
+                own_file = frame.f_globals is namespace and code.co_name != "<module>"
+                if own_file or code in codes:
+                    _refuse(tool)
             frame = frame.f_back
+
+
+def _refuse(tool: str):
+    raise RuntimeError(
+        f"{HOMEWORK} must be your own code: it ran the course's training loop ({tool}); "
+        "write the lecture's four steps yourself"
+    )

@@ -10,10 +10,10 @@ noise itself (the lecture's "wide nets often overfit").
 Homework: ``mooyaho`` (the function), ``MOOYAHO.forward`` (the same as a layer) and
 ``build_model(width, seed)`` (the lecture's seeding: its weights, bit for bit). The claims train
 the net built by your ``build_model`` with your ``MOOYAHO``; ``fit`` takes its autograd loop for a
-layer class of yours (the engine's faster loop knows only its own class; measured about 2.5×
-slower here, a few seconds). Write the activation so that its gradient stays finite:
-``1 / (1 + torch.exp(-200 * x))`` computes the right values, but ``exp`` overflows to inf for
-x < -0.44 and its gradient is then NaN (inf × 0), so the net cannot train.
+layer class of yours (the engine's faster loop knows only the course's own layers; measured about 2.5×
+slower here, a few seconds). Write the activation so that its gradient stays finite: the
+sigmoid written out with ``torch.exp`` computes the right values, but ``exp`` overflows to inf
+for x < -0.44 and its gradient is then NaN (inf × 0), so the net cannot train.
 """
 
 from __future__ import annotations

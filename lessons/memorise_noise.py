@@ -8,8 +8,9 @@ below the best straight line: it has learnt the noise, not a pattern.
 Homework: the two baselines the claims compare the net with, computed from the data:
 ``zero_predictor_loss(y)`` (the MSE of predicting 0: mean y²) and ``best_line_loss(X, y)`` (the
 MSE of the least-squares line with its intercept). On the lecture's noise they are 1.144 and
-1.116; the net ends at 0.746 (measured), 0.65 and 0.67 of them. The net and the data are the engine's
-copies of the lecture's (``lessons._lecture``), not the ``custom_activation`` homework.
+1.116; the net ends at 0.746 (measured), 0.65 and 0.67 of them. The claims train the grader's
+copy of the net, not your ``custom_activation`` homework (``build_model`` here is yours from
+there), so a mistake there costs points in custom_activation only.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ through the origin, so the best two-slope fit (closed form) is the floor any of 
 Homework: ``build_model`` (the lecture's seeding: the exact weights of ``torch.manual_seed(seed)``
 then the layers), ``decompose`` (u1, v1, yhat) and ``effective_slopes`` (left, right). Every net
 above, and the sweep's, starts from the student's ``build_model``, checked bit for bit against
-the lecture's nets (``lessons._lecture``) before anything trains; the data is the engine's copy
-of Example 3's (not piecewise_linear's homework). ``decompose`` and ``effective_slopes`` are
+the lecture's nets (the grader's copy) before anything trains; the claims use the grader's copy
+of Example 3's data (``make_data`` here is your piecewise_linear one, which they do not use). ``decompose`` and ``effective_slopes`` are
 compared with ours within 1e-5 (other ways of writing them differ by float32 round-off), also on
 nets and inputs the student never saw; the trained 2-node net's slopes are the two-slope fit's
 (1.134 and 3.469) within 0.01.
@@ -83,10 +83,11 @@ def make_data(seed: int = DATA_SEED, n: int = 100) -> tuple[torch.Tensor, torch.
 def build_model(width: int, seed: int = 1) -> torch.nn.Sequential:
     """Return the lecture's net: ``torch.manual_seed(seed)``, then a bias-free 1 -> width -> 1 ReLU net.
 
-    ``Sequential(Linear(1, width, bias=False), ReLU(), Linear(width, 1, bias=False))``, built right
-    after seeding, so that its initial weights are the lecture's (net2 is ``build_model(1)``, net3
-    ``build_model(2)``). Hint: seed first, then build the layers in order; ``with
-    torch.random.fork_rng(): ...`` around both keeps the caller's random stream as it was.
+    A ``Sequential`` of a bias-free ``Linear`` from 1 input to ``width`` nodes, a ``ReLU`` and a
+    bias-free ``Linear`` from ``width`` nodes to 1 output, built right after seeding, so that its
+    initial weights are the lecture's (net2 is ``build_model(1)``, net3 ``build_model(2)``).
+    Hint: seed first, then build the layers in order; ``torch.random.fork_rng`` around both
+    keeps the caller's random stream as it was.
     """
     # BEGIN SOLUTION
     # HOMEWORK: seed with torch.manual_seed(seed), then build the bias-free 1 -> width -> 1 net.
@@ -104,9 +105,9 @@ def decompose(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return the lecture's walk through the net, ``(u1, v1, yhat)``, for inputs ``X`` (n, 1).
 
-    u1 = X @ W1 is (n, width), v1 = ReLU(u1) is (n, width) and yhat = v1 @ W2 is (n, 1), with
-    W1 = ``model[0].weight.T`` and W2 = ``model[2].weight.T`` as the lecture writes them.
-    Hint: ``layer1, activation1, layer2 = model``.
+    u1 = X @ W1 is (n, width), v1 = ReLU(u1) is (n, width) and yhat = v1 @ W2 is (n, 1), where
+    the lecture's W1 and W2 are the weights of the first and last layer, transposed.
+    Hint: a ``Sequential`` unpacks into its layers, and each ``Linear`` has a ``.weight``.
     """
     # BEGIN SOLUTION
     # HOMEWORK: return (u1, v1, yhat): u1 = X @ W1, v1 = ReLU(u1), yhat = v1 @ W2.

@@ -13,3 +13,12 @@ in one lesson's homework costs points in that lesson only (no cascade).
 - ``sweeps``: the multi-seed sweeps the claims measure, trained by the engine's batched programs
   from the reference nets' weights.
 """
+
+import sys
+
+# Defence in depth until every lesson process runs in a box without checks/ (design L): a
+# lesson's process is the sandbox's worker, and it may not import the answers. Code that
+# deliberately removes the worker from ``sys.modules`` first gets past this; the box does not
+# let it read the files at all.
+if "checks.grader.sandbox.worker" in sys.modules:
+    raise ImportError("checks.reference holds the grader's answers: not for a lesson's process")
