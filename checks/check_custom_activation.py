@@ -1,18 +1,20 @@
 """Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise.
 
-The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the engine's copy of the
-lecture's (``lessons._lecture``). The fits train the net of the student's ``build_model``, with
+The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the grader's copy of the
+lecture's (``checks.reference``). The fits train the net of the student's ``build_model``, with
 the student's ``MOOYAHO`` in it.
 """
 
 import pytest
 import torch
 
+from checks.reference import nets
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import two_slope_fit
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_tensor
-from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import two_slope_fit
+from lessons._lecture import STEEPNESS
 from lessons._train import fit
 
 pytestmark = pytest.mark.timeout(120)  # a 5000-epoch fit with a student's layer: ~5 s, not 300
@@ -30,7 +32,7 @@ PROBE_RTOL = 1e-5  # its losses: the same kernels give the same bits; other form
 
 def _steps(x: torch.Tensor) -> torch.Tensor:
     """Our sigmoid(200x), in float64."""
-    return torch.sigmoid(_lecture.STEEPNESS * x.double())
+    return torch.sigmoid(STEEPNESS * x.double())
 
 
 def _how_far(name: str, got: torch.Tensor, x: torch.Tensor) -> str:
@@ -55,7 +57,7 @@ STEP_X = torch.linspace(-0.05, 0.05, 1001)
 
 @pytest.fixture(scope="module")
 def data():
-    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+    return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +140,7 @@ def test_build_model_gives_the_lectures_net(lesson, data):
     X, _ = data
     model = lesson.build_model(WIDTH, seed=1)
     assert isinstance(model, torch.nn.Module), f"build_model returned a {type(model).__name__}"
-    reference = _lecture.wide_model(WIDTH, seed=1)
+    reference = nets.wide_model(WIDTH, seed=1)
     _compare_weights(model, reference, name="build_model(500, seed=1)")
     with torch.no_grad():
         got, want = model(X), reference(X)
@@ -153,7 +155,7 @@ def test_mooyaho_net_trains_like_the_lectures(probe_fit, data):
     (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
     sigmoid(200x)'s."""
     X, y = data
-    reference = fit(_lecture.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
+    reference = fit(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
     got, want = probe_fit.losses.double(), reference.losses.double()
     off = ((got - want).abs() / want).max()
     epoch = int(((got - want).abs() / want).argmax())
@@ -208,7 +210,7 @@ def test_build_model_holds_for_other_widths_and_seeds(lesson):
     for width, seed in ((20, 7), (3, 40352), (100, 0)):
         _compare_weights(
             lesson.build_model(width, seed=seed),
-            _lecture.wide_model(width, seed=seed),
+            nets.wide_model(width, seed=seed),
             name=f"build_model({width}, seed={seed})",
         )
 

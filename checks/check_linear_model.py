@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from checks.compare import expect_close, expect_losses
+from checks.reference.oracles import least_squares, with_intercept
 from checks.timing import time_training
 from checks.validate import expect_data
 from lessons._diagrams import STYLES
-from lessons._oracles import least_squares, with_intercept
 from lessons._seeding import lecture_seed
 from lessons._train import FitResult
 from lessons._train import fit as reference_fit

@@ -2,18 +2,22 @@
 
 The homework is the two baselines (``zero_predictor_loss``, ``best_line_loss``); the claims that
 compare the net with them use the student's values, checked first. The data and the net are the
-engine's copies of the lecture's (``lessons._lecture``): no other lesson's homework is involved.
+grader's copies of the lecture's (``lessons._lecture``, ``checks.reference``): no other lesson's
+homework is involved.
 Each claim calls the homework before any training, so an untouched lesson trains nothing.
 """
+
+import dataclasses
 
 import pytest
 import torch
 
+from checks.reference import nets
+from checks.reference.oracles import least_squares, mse, with_intercept
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_number
 from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import least_squares, mse, with_intercept
 from lessons._train import fit
 
 LR, EPOCHS, WIDTH = 0.001, 5000, 500  # the lecture's settings
@@ -75,7 +79,7 @@ def line_loss(lesson, data):
 @pytest.fixture(scope="module")
 def noise_fit(lesson, data, device):
     X, y = data
-    model = _lecture.wide_model(WIDTH, seed=1)
+    model = nets.wide_model(WIDTH, seed=1)
     # The engine's fit, in this process: the lesson's file could define a `fit` that trains nothing.
     return expect_fit(fit(model, X, y, lr=LR, epochs=EPOCHS, device=device), epochs=EPOCHS)
 
@@ -153,6 +157,12 @@ def test_baselines_hold_on_other_data(lesson, partial_credit):
 
 
 # Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
+def _for_lesson(result):
+    """The grader's fit as a lesson may receive it: its net with MOOYAHO folded into the first
+    layer (a lesson's process has no course MOOYAHO to rebuild it from)."""
+    return dataclasses.replace(result, model=nets.folded(result.model))
+
+
 # The fit's figures ask for a baseline first: they appear once the homework runs.
 
 
@@ -163,12 +173,12 @@ def test_figure_data(lesson, data, figure_snapshot):
 
 @pytest.mark.figure
 def test_figure_fit(lesson, data, zero_loss, noise_fit, figure_snapshot):
-    assert figure_snapshot == lesson.plot_fit(*data, noise_fit)
+    assert figure_snapshot == lesson.plot_fit(*data, _for_lesson(noise_fit))
 
 
 @pytest.mark.figure
 def test_figure_losses(lesson, data, zero_loss, noise_fit, figure_snapshot):
-    assert figure_snapshot == lesson.plot_losses(noise_fit, data[1])
+    assert figure_snapshot == lesson.plot_losses(_for_lesson(noise_fit), data[1])
 
 
 @pytest.mark.figure
@@ -185,7 +195,7 @@ def test_timed_training_memorises_the_noise(benchmark, lesson, zero_loss, data, 
     result = time_training(
         benchmark,
         lambda model: fit(model, X, y, lr=LR, epochs=EPOCHS, device=device),
-        fresh=lambda: _lecture.wide_model(WIDTH, seed=1),
+        fresh=lambda: nets.wide_model(WIDTH, seed=1),
         lesson=lesson,
         device=device,
         epochs=EPOCHS,

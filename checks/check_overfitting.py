@@ -11,10 +11,12 @@ import itertools
 import pytest
 import torch
 
+from checks.reference import nets
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import mse
+from checks.reference.sweeps import WidthSweep, width_sweep
 from checks.timing import time_training
 from checks.validate import expect_number
-from lessons import _lecture
-from lessons._oracles import mse
 from lessons._train import fit
 
 NOISE_VARIANCE = 0.3**2  # what even the true curve scores on held-out data
@@ -23,19 +25,22 @@ TRAIN_FALL = 0.75
 STANDARD_ERRORS = 3  # a paired rise over 100 seeds must exceed 3 standard errors to count
 WIDE = 50  # from this width on, the nets fit their training data below the noise (measured 0.028)
 LR, EPOCHS, TRAIN_POINTS, HELD_OUT_POINTS = 0.01, 500, 20, 1000  # the lesson's settings
+WIDTHS, SEEDS, HELD_OUT_SEED_OFFSET = (5, 10, 20, 50, 100, 200), 100, 1_000_000  # the lesson's too
 # held_out_loss in float32 or float64, mean of squares or mse_loss: within 2e-7 relative of the
 # float64 MSE of the same predictions (measured); 1e-5 is round-off.
 RTOL = 1e-5
 
 
 def _net_and_data(width: int, seed: int, *, trained: bool = True):
-    """A net of the lesson's kind (the engine's copy), trained by fit if asked, and held-out data:
+    """A net of the lesson's kind (the grader's copy), trained by fit if asked, and held-out data:
     another noise draw of the lecture's piecewise process."""
-    X, y = _lecture.piecewise_data(seed=seed, n=TRAIN_POINTS)
-    model = _lecture.wide_model(width, seed=seed)
+    X, y = piecewise_data(seed=seed, n=TRAIN_POINTS)
+    model = nets.wide_model(width, seed=seed)
     if trained:
         model = fit(model, X, y, lr=LR, epochs=EPOCHS).model
-    return model, _lecture.piecewise_data(seed=seed + 7919, n=HELD_OUT_POINTS)
+    # The net crosses to the lesson with MOOYAHO folded into its first layer (the lesson's process
+    # has no course MOOYAHO): the same function, and the claims measure the net they send.
+    return nets.folded(model), piecewise_data(seed=seed + 7919, n=HELD_OUT_POINTS)
 
 
 def _expect_held_out_loss(lesson, model, X, y, *, name: str) -> float:
@@ -56,10 +61,28 @@ def _expect_held_out_loss(lesson, model, X, y, *, name: str) -> float:
     return got
 
 
-def _expect_best_width(lesson, sweep, *, name: str) -> int:
+def _reference_sweep(device) -> WidthSweep:
+    return width_sweep(
+        WIDTHS,
+        range(SEEDS),
+        train_points=TRAIN_POINTS,
+        held_out_points=HELD_OUT_POINTS,
+        held_out_offset=HELD_OUT_SEED_OFFSET,
+        lr=LR,
+        epochs=EPOCHS,
+        device=device,
+    )
+
+
+def _for_lesson(lesson, sweep: WidthSweep):
+    """The grader's sweep as the lesson's own ``WidthSweep`` (the same tensors)."""
+    return lesson.WidthSweep(sweep.widths, sweep.train, sweep.held_out)
+
+
+def _expect_best_width(lesson, sweep: WidthSweep, *, name: str) -> int:
     means = sweep.held_out.double().mean(1)
     expected = sweep.widths[int(means.argmin())]
-    got = lesson.best_width(sweep)
+    got = lesson.best_width(_for_lesson(lesson, sweep))
     assert got == expected, (
         f"{name} returned {got!r}, expected width {expected} (mean held-out MSE by width: "
         f"{[round(m, 4) for m in means.tolist()]})"
@@ -67,10 +90,10 @@ def _expect_best_width(lesson, sweep, *, name: str) -> int:
     return got
 
 
-def _made_up_sweep(lesson, widths, held_out):
-    """A WidthSweep of the lesson's class (train losses are 10x smaller: never the answer)."""
+def _made_up_sweep(widths, held_out):
+    """A made-up sweep (train losses are 10x smaller: never the answer)."""
     held_out = torch.tensor(held_out, dtype=torch.float32)
-    return lesson.WidthSweep(tuple(widths), held_out / 10, held_out)
+    return WidthSweep(tuple(widths), held_out / 10, held_out)
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +102,15 @@ def reading(lesson):
     and the best width of a made-up sweep whose lowest mean is not the lowest single value."""
     model, (X, y) = _net_and_data(5, seed=3, trained=False)
     _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(an untrained 5-node net, X, y)")
-    sweep = _made_up_sweep(lesson, (4, 8, 16), [[0.5, 0.5, 0.5], [0.3, 0.3, 0.01], [0.2, 0.2, 0.2]])
+    sweep = _made_up_sweep((4, 8, 16), [[0.5, 0.5, 0.5], [0.3, 0.3, 0.01], [0.2, 0.2, 0.2]])
     _expect_best_width(lesson, sweep, name="best_width(a made-up sweep of widths 4, 8, 16)")
 
 
 @pytest.fixture(scope="module")
 def sweep(lesson, device, reading):
-    """Train and held-out MSE of 100 seeds x 6 widths (the lesson's settings)."""
-    return lesson.width_sweep(device=device)
+    """Train and held-out MSE of 100 seeds x 6 widths (the lesson's settings), the grader's copy
+    of the lesson's sweep: a mistake in piecewise_linear or custom_activation costs nothing here."""
+    return _reference_sweep(device)
 
 
 @pytest.mark.claim(points=2)
@@ -163,10 +187,10 @@ def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, swee
     same train and held-out MSE as the session's sweep (to 1e-6)."""
     result = time_training(
         benchmark,
-        lambda: lesson.width_sweep(device=device),
+        lambda: _reference_sweep(device),
         lesson=lesson,
         device=device,
-        epochs=len(lesson.WIDTHS) * lesson.SEEDS * lesson.EPOCHS,
+        epochs=len(WIDTHS) * SEEDS * EPOCHS,
         session_result=sweep,
         rounds=3,
         what="width sweep, 6 widths x 100 seeds",
@@ -184,7 +208,7 @@ def test_held_out_loss_holds_for_other_nets(lesson):
     line = torch.nn.Linear(1, 1)
     with torch.no_grad():
         line.weight.fill_(2.0), line.bias.fill_(-0.5)
-    X, y = _lecture.piecewise_data(seed=12, n=64)
+    X, y = piecewise_data(seed=12, n=64)
     _expect_held_out_loss(lesson, line, X, y, name="held_out_loss(Linear(1, 1))")
 
 
@@ -198,17 +222,13 @@ def test_best_width_holds_for_other_sweeps(lesson):
         ((7, 70, 700, 7000), [[0.5, 0.5], [0.6, 0.001], [0.2, 0.3], [0.4, 0.4]]),
     ]
     for widths, held_out in cases:
-        _expect_best_width(
-            lesson, _made_up_sweep(lesson, widths, held_out), name=f"best_width({widths})"
-        )
+        _expect_best_width(lesson, _made_up_sweep(widths, held_out), name=f"best_width({widths})")
     # train losses lowest at the widest net, held-out lowest at the narrowest
     held_out = torch.tensor([[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]])
-    sweep = lesson.WidthSweep(
-        (10, 20, 40), torch.tensor([[0.3] * 2, [0.2] * 2, [0.1] * 2]), held_out
-    )
+    sweep = WidthSweep((10, 20, 40), torch.tensor([[0.3] * 2, [0.2] * 2, [0.1] * 2]), held_out)
     _expect_best_width(lesson, sweep, name="best_width(train falling, held-out rising)")
 
 
 @pytest.mark.figure
 def test_figure_width_sweep(lesson, sweep, figure_snapshot):
-    assert figure_snapshot == lesson.plot_width_sweep(sweep)
+    assert figure_snapshot == lesson.plot_width_sweep(_for_lesson(lesson, sweep))

@@ -2,7 +2,7 @@
 
 The homework is ``make_data`` (graded by its statistics: a student's draw cannot match our noise
 bit for bit) and ``best_line_loss`` (graded against the closed form). The line fits train on the
-engine's copy of the lecture's data (``lessons._lecture``), so a ``make_data`` mistake costs only
+grader's copy of the lecture's data (``checks.reference``), so a ``make_data`` mistake costs only
 the ``make_data`` claims.
 """
 
@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from checks.compare import expect_close
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_number
-from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 from lessons._train import fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
@@ -41,8 +41,8 @@ SAMPLING_SLACK = 5
 
 @pytest.fixture(scope="module")
 def data():
-    """The lecture's data (our seed 43052), from the engine's copy."""
-    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+    """The lecture's data (our seed 43052), from the grader's copy."""
+    return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
 def _best_line_loss(lesson, X, y, *, what: str) -> float:
@@ -237,7 +237,7 @@ def _other_line_data():
     x = torch.rand(200, 1, generator=generator) * 5 - 3
     noise = torch.randn(200, 1, generator=generator)
     return {
-        "the kinked data, seed 5, 37 points": _lecture.piecewise_data(5, 37),
+        "the kinked data, seed 5, 37 points": piecewise_data(5, 37),
         "a noisy line": (x[:50], 2.0 - 0.5 * x[:50] + 0.1 * noise[:50]),
         "an unsorted parabola": (x, x**2 + 0.3 * noise),
     }

@@ -2,18 +2,19 @@
 
 The homework is ``features`` and ``least_squares``: the fits below train the lecture's
 ``Linear(3, 1)`` (engine-owned, ``lessons._lecture``) on the student's features, and SGD is
-compared with the student's closed form, which is graded against our own (``lessons._oracles``).
+compared with the student's closed form, which is graded against our own (``checks.reference.oracles``).
 """
 
 import pytest
 import torch
 
 from checks.compare import as_float64, expect_close
+from checks.reference.data import cubic_features
+from checks.reference.oracles import least_squares, mse, with_intercept
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_number
 from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import least_squares, mse, with_intercept
 from lessons._train import fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
@@ -52,7 +53,7 @@ def oracle(data):
 
 def _features(lesson, x: torch.Tensor) -> torch.Tensor:
     """The student's features(x), checked against [x, x², x³], as float32."""
-    expected = _lecture.cubic_features(x)
+    expected = cubic_features(x)
     got = expect_close(
         lesson.features(x.clone()),
         expected,
@@ -192,7 +193,7 @@ def _other_data(seed: int, n: int, coefficients: tuple[float, ...]):
     """n points x ~ U(-2, 2), y = c0 + c1 x + c2 x² + c3 x³ + N(0, 1): the lesson's shapes."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.rand(n, generator=generator) * 4 - 2
-    X = _lecture.cubic_features(x)
+    X = cubic_features(x)
     c = torch.tensor(coefficients)
     y = c[0] + X @ c[1:].reshape(3, 1) + torch.randn(n, 1, generator=generator)
     return X, y

@@ -7,11 +7,13 @@ import pytest
 import torch
 
 from checks.compare import expect_close
+from checks.reference import nets
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import gradient_norm, one_side_fit, two_slope_fit
+from checks.reference.sweeps import relu_final_losses
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_number
-from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
 from lessons._train import fit as train
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
@@ -30,8 +32,8 @@ ROUND_OFF = 1e-5
 
 @pytest.fixture(scope="module")
 def data():
-    """The lecture's kinked data, from the engine's copy (not piecewise_linear's homework)."""
-    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+    """The lecture's kinked data, from the grader's copy (not piecewise_linear's homework)."""
+    return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
 def _expect_architecture(model, width: int, *, name: str) -> None:
@@ -57,7 +59,7 @@ def _student_model(lesson, width: int, seed: int) -> torch.nn.Sequential:
     name = f"build_model({width}, seed={seed})"
     model = lesson.build_model(width, seed=seed)
     _expect_architecture(model, width, name=name)
-    lecture = _lecture.relu_model(width, seed)
+    lecture = nets.relu_model(width, seed)
     for layer in (0, 2):
         expect_close(
             model[layer].weight,
@@ -173,7 +175,7 @@ def lecture_two_nodes(data, device):
     """net3 as the lecture trains it, from the engine's builder: decompose and effective_slopes are
     graded on it, so they earn their points whether or not build_model is written yet."""
     X, y = data
-    fit = train(_lecture.relu_model(2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
+    fit = train(nets.relu_model(2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(fit, epochs=EPOCHS)
 
 
@@ -181,7 +183,7 @@ def lecture_two_nodes(data, device):
 def test_two_nodes_split_the_work_one_per_side(lesson, data, device, request):
     """One node serves x < 0 and one x > 0: effective_slopes of the trained 2-node net (seed 1)
     match the two-slope fit (within 0.01)."""
-    untrained = _lecture.relu_model(2, 1)  # the homework first: nothing trains if it is not written
+    untrained = nets.relu_model(2, 1)  # the homework first: nothing trains if it is not written
     expect_close(
         _student_slopes(lesson, untrained),
         _our_slopes(untrained),
@@ -205,7 +207,7 @@ def test_decomposition_reproduces_the_net(lesson, data, device, request):
     """decompose(model, X) is the lecture's walk through the 2-node net (seed 1), untrained and
     trained: u1 = X@W1, v1 = ReLU(u1) (100 x 2), and yhat = v1@W2 is what the net computes."""
     X, _ = data
-    _expect_decomposition(lesson, _lecture.relu_model(2, 1), X, what="the untrained 2-node net")
+    _expect_decomposition(lesson, nets.relu_model(2, 1), X, what="the untrained 2-node net")
     trained = copy.deepcopy(request.getfixturevalue("lecture_two_nodes").model).cpu()
     _expect_decomposition(lesson, trained, X, what="the trained 2-node net")
     _, _, yhat = lesson.decompose(copy.deepcopy(trained), X.clone())
@@ -278,11 +280,11 @@ def test_figure_losses(lesson, one_node, two_nodes, stuck, figure_snapshot):
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("width", [1, 2])
 def test_diagram(lesson, width, style, diagram_snapshot):
-    assert diagram_snapshot == lesson.diagram(_lecture.relu_model(width), style)
+    assert diagram_snapshot == lesson.diagram(nets.relu_model(width), style)
 
 
 # (4/5) "More nodes, more chance of a bad local minimum", measured: every seed of a width trains at
-# once (lesson.final_losses), so 1000 seeds per width cost about as much as one fit.
+# once (checks.reference.sweeps), so 1000 seeds per width cost about as much as one fit.
 SWEEP_WIDTHS = (1, 2, 3, 5, 10, 50)
 SWEEP_SEEDS = 1000
 # A seed reaches the floor when its final loss is within 1% of the two-slope floor. Measured, every
@@ -292,10 +294,10 @@ STUCK_GAP = 3.0
 SAMPLING_SLACK = 3  # standard errors of a fraction measured over SWEEP_SEEDS seeds
 
 
-# The sweep trains all seeds of a width at once (lessons/_batched.py), from the weights the lecture's
-# builder gives each seed; tests/test_batched.py checks that, seed by seed, against
-# lessons._lecture.relu_model. So it is a sweep of your nets when your build_model is that builder:
-# checked here on these seeds of every width before anything trains.
+# The sweep trains the grader's copy of the nets (checks/reference/sweeps.py: the weights of
+# checks.reference.nets.relu_model for each seed, checked in tests/test_batched.py), all seeds of a
+# width at once. So it is a sweep of your nets when your build_model is that builder: checked here
+# on these seeds of every width before anything trains.
 SWEEP_SAMPLE = (0, 1, 2, 500, SWEEP_SEEDS - 1)
 
 
@@ -308,7 +310,7 @@ def sweep(lesson, data, device):
             _student_model(lesson, width, seed)
     X, y = data
     return {
-        width: lesson.final_losses(
+        width: relu_final_losses(
             width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
         )
         for width in SWEEP_WIDTHS
@@ -388,7 +390,7 @@ def test_timed_seed_sweep_gives_the_same_losses(benchmark, lesson, data, device,
 
     def train():
         return {
-            width: lesson.final_losses(
+            width: relu_final_losses(
                 width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
             )
             for width in SWEEP_WIDTHS
@@ -421,7 +423,7 @@ def test_build_model_with_other_widths_and_seeds(lesson):
 
 def _handmade_net() -> torch.nn.Sequential:
     """Five nodes: two face left, two right, one (w1 = 0) is never on. Slopes -3 and -0.5."""
-    net = _lecture.relu_model(5, 0)
+    net = nets.relu_model(5, 0)
     with torch.no_grad():
         net[0].weight.copy_(torch.tensor([[0.5], [-1.0], [2.0], [-0.25], [0.0]]))
         net[2].weight.copy_(torch.tensor([[1.0, 2.0, -0.5, 4.0, 3.0]]))
@@ -434,7 +436,7 @@ def test_decompose_on_other_nets(lesson):
     saw (5 and 7 nodes, 13 unsorted points)."""
     X = torch.linspace(-2, 3, 13)[torch.randperm(13, generator=torch.Generator().manual_seed(3))]
     X = X.reshape(13, 1)
-    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", _lecture.relu_model(7, 9))):
+    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", nets.relu_model(7, 9))):
         _expect_decomposition(lesson, net, X, what=what)
 
 
@@ -442,7 +444,7 @@ def test_decompose_on_other_nets(lesson):
 def test_effective_slopes_on_other_nets(lesson):
     """effective_slopes(model) sums each node's w1·w2 on its own side of 0, for nets it never saw
     (a hand-made 5-node net with slopes -3 and -0.5, and 7 nodes with seed 9)."""
-    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", _lecture.relu_model(7, 9))):
+    for what, net in (("a 5-node net", _handmade_net()), ("7 nodes", nets.relu_model(7, 9))):
         expect_close(
             _student_slopes(lesson, net),
             _our_slopes(net),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from checks.validate import fail
+from lessons._train import FitResult
 
 
 def as_float64(value, *, name: str) -> torch.Tensor:
@@ -64,7 +65,15 @@ def expect_close(
 
 def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
     """The per-epoch losses a training loop returned (floats or a 1-D tensor), all finite, as a
-    float32 CPU tensor of length ``epochs``."""
+    float32 CPU tensor of length ``epochs``.
+
+    A ``FitResult`` is what the course's ``lessons.fit`` returns: a loop that hands it back is the
+    course's, not the student's (issue 16; the engine refuses the other ways in, lessons/_own_work.py).
+    """
+    if isinstance(value, FitResult):
+        fail(
+            f"{name} must be your own code: it returned a FitResult, what the course's lessons.fit returns"
+        )
     losses = as_float64(value, name=name)
     if losses.dim() != 1:
         fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")

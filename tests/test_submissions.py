@@ -5,10 +5,13 @@ first comment lines say what must happen:
 
     # expect: full                         the lesson earns every point, hidden claims included
     # expect: fails test_a test_b          it scores less than its maximum, and these claims fail
+    # reason: text                         (optional) each of those claims says this, in one line
 
 Each case is graded once, as an instructor grades a class: a fresh copy of this project, the
-case's lesson files copied into ``lessons/``, then ``pytest lessons/<lesson>.py ... --grade-json``
-in that copy (a subprocess, so the grade is what a real run writes).
+case's lesson files copied into ``lessons/`` and every other lesson stubbed as the release gives
+it (``lessons grade`` does the same: another lesson is never the instructor's solution), then
+``pytest lessons/<lesson>.py ... --grade-json`` in that copy (a subprocess, so the grade is what a
+real run writes).
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.submissions import course_lessons, place
+
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 EXPECT = re.compile(r"^#\s*expect:\s*(?P<what>full|fails\s+(?P<claims>\S.*?))\s*$")
+REASON = re.compile(r"^#\s*reason:\s*(?P<reason>\S.*?)\s*$")
 # Not part of a fresh copy: local environments, caches and the submissions themselves.
 NOT_COPIED = (".git", ".venv", "__pycache__", ".pytest_cache", "submissions", "*.egg-info")
 GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from scratch
@@ -35,17 +41,23 @@ GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from sc
 class Expectation:
     full: bool
     failing: tuple[str, ...] = ()
+    reason: str | None = None  # what each failing claim's output says, when given
 
 
 def read_expectation(path: Path) -> Expectation:
     """The ``# expect:`` line among the file's leading comment lines."""
+    found, reason = None, None
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break
         if match := EXPECT.match(line):
-            if match["what"] == "full":
-                return Expectation(full=True)
-            return Expectation(full=False, failing=tuple(match["claims"].split()))
+            found = match
+        if match := REASON.match(line):
+            reason = match["reason"]
+    if found is not None:
+        if found["what"] == "full":
+            return Expectation(full=True)
+        return Expectation(full=False, failing=tuple(found["claims"].split()), reason=reason)
     raise ValueError(f"{path}: no '# expect: full' or '# expect: fails <claims>' line at the top")
 
 
@@ -59,8 +71,8 @@ def grade_case(case: Path, work: Path) -> dict:
     """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
     lessons = sorted(case.glob("*.py"))
-    for submitted in lessons:
-        shutil.copy(submitted, work / "lessons" / submitted.name)
+    course = course_lessons(work)
+    place(work, {p.stem: p for p in lessons if p.stem in course}, course)
     grade = work / "grade.json"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
     command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
@@ -92,6 +104,12 @@ def lesson_mismatch(lesson: str, expectation: Expectation, tests: list[dict]) ->
             problems.append(f"{claim} is not a claim of {lesson}")
         elif not any(name.split("[")[0] == claim for name in failed):
             problems.append(f"{claim} was expected to fail but passed")
+        elif expectation.reason is not None:
+            outputs = [out for name, out in failed.items() if name.split("[")[0] == claim]
+            if not all(expectation.reason in out for out in outputs):
+                problems.append(
+                    f"{claim} failed without saying {expectation.reason!r}: {outputs[0]!r}"
+                )
     return f"{lesson}: " + "; ".join(problems) if problems else None
 
 
@@ -139,7 +157,7 @@ def test_a_case_is_graded_in_a_fresh_copy_with_the_students_file(tmp_path):
     case = tmp_path / "case"
     case.mkdir()
     source = (REPO / "lessons/learning_rate.py").read_text()
-    wrong = source.replace("eigvalsh(mse_hessian(X))[-1]", "eigvalsh(mse_hessian(X))[0]")
+    wrong = source.replace("eigvalsh(hessian)[-1]", "eigvalsh(hessian)[0]")
     assert wrong != source
     (case / "learning_rate.py").write_text(wrong)
     results = grade_case(case, tmp_path / "project")

@@ -2,8 +2,10 @@
 own classes on the other side.
 
 Allowed, by exact class (a subclass could override ``forward``): ``Linear`` (with or without
-bias), ``ReLU``, ``Sigmoid``, ``Tanh``, ``Identity``, the engine's ``lessons._lecture.MOOYAHO``
-and ``Sequential`` of those. A layer of any other class without parameters or buffers (a
+bias), ``ReLU``, ``Sigmoid``, ``Tanh``, ``Identity`` and ``Sequential`` of those. There is no
+course ``MOOYAHO`` among them: rebuilt in a lesson's process it would hand the student the
+homework's answer (issue 16); the grader folds its reference MOOYAHO into the first layer before
+sending a net (``checks.reference.nets.folded``). A layer of any other class without parameters or buffers (a
 student's own activation) is described as ``remote``: the side that rebuilds it asks its
 ``make_remote`` hook for a stand-in (in the grader: a layer whose forward runs in the worker).
 """
@@ -15,12 +17,9 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from lessons._lecture import MOOYAHO
-
 from .codec import CodecError
 
 ACTIVATIONS = {"ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Identity": nn.Identity}
-ENGINE_LAYERS = {"MOOYAHO": MOOYAHO}
 MAX_LAYERS = 64
 # Parameters a model crossing from a lesson may declare, counted before any layer is built: the
 # course's largest net has ~1,500 (500 MOOYAHO nodes); 2**22 (16 MiB of float32) leaves a wide
@@ -47,7 +46,7 @@ def architecture(module: nn.Module, remote_handle) -> dict:
     if kind is nn.Linear:
         return {"kind": "Linear", "in": module.in_features, "out": module.out_features,
                 "bias": module.bias is not None}  # fmt: skip
-    for name, cls in {**ACTIVATIONS, **ENGINE_LAYERS}.items():
+    for name, cls in ACTIVATIONS.items():
         if kind is cls:
             return {"kind": name}
     has_state = any(True for _ in module.parameters()) or any(True for _ in module.buffers())
@@ -55,7 +54,7 @@ def architecture(module: nn.Module, remote_handle) -> dict:
     if handle is None:
         raise CodecError(
             f"a torch model of class {kind.__qualname__} (models cross as nn.Sequential of "
-            "Linear, ReLU, Sigmoid, Tanh, Identity, MOOYAHO, or layers without parameters)"
+            "Linear, ReLU, Sigmoid, Tanh, Identity, or layers without parameters)"
         )
     return {"kind": "remote", "handle": handle, "name": kind.__qualname__}
 
@@ -115,8 +114,6 @@ def _build(arch, make_remote, depth: int = 0) -> nn.Module:
             return nn.Linear(*sizes, bias=arch.get("bias") is True)
     if kind in ACTIVATIONS:
         return ACTIVATIONS[kind]()
-    if kind in ENGINE_LAYERS:
-        return ENGINE_LAYERS[kind]()
     if kind == "remote":
         return make_remote(arch)
     raise CodecError(f"a model layer of kind {kind!r}")
