@@ -18,11 +18,12 @@ import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from checks.grader import grading_run
+from checks.grader import grading_run, similarity_report
+from checks.grader.collection import LESSONS_DIR
 from checks.grader.gradebook import GRADED, Row, load, points_of, save, write_csv
 from checks.grader.progress import Progress
 from checks.grader.project_copy import Snapshot, export, snapshot
@@ -123,6 +124,28 @@ def _still_good(before: Row, key: str, grade_file: Path) -> bool:
     return before.status != GRADED or grade_file.is_file()
 
 
+def _with_similarity(rows, subs, course: Course, out: Path, stream: TextIO) -> dict[str, Row]:
+    """Write ``similarity.csv`` and add its ``copied?`` notes to the rows (to the CSV only: a
+    row's record keeps its own notes, so a later submission can change them)."""
+    files = {}
+    for sub in subs:
+        try:
+            files[sub.name] = lesson_files(sub.folder, course.lessons)
+        except SubmissionError:
+            continue
+    reference = {name: course.copy / LESSONS_DIR / f"{name}.py" for name in course.lessons}
+    try:
+        found = similarity_report.report(out, files, reference)
+    except Exception as exc:  # the grades stand without it; say why it is missing
+        print(f"no similarity report: {type(exc).__name__}: {exc}", file=stream)
+        return rows
+    noted = {}
+    for name, row in rows.items():
+        note = "; ".join(n for n in (row.notes, found.get(name, "")) if n)
+        noted[name] = replace(row, notes=note)
+    return noted
+
+
 def _verdict(row: Row) -> str:
     if row.status == GRADED:
         return f"{row.total:g}/{row.max:g}"
@@ -149,7 +172,8 @@ def grade_all(
     print(f"grading in copies of {version.description} of {root}", file=stream)
     if version.uncommitted:
         print("note: uncommitted changes in the project are not used: commit them", file=stream)
-    rows, todo = _plan(find(submissions, out), out, version, lessons, force=force)
+    subs = find(submissions, out)
+    rows, todo = _plan(subs, out, version, lessons, force=force)
     unchanged = len(rows) - sum(1 for row in rows.values() if not row.fingerprint)
     if unchanged:
         print(f"{unchanged} unchanged since graded: not graded again (--force does)", file=stream)
@@ -177,4 +201,6 @@ def grade_all(
         finally:
             pool.shutdown(wait=True)
             progress.close()
+        rows = _with_similarity(rows, subs, course, out, stream)
+        write_csv(out / CSV, list(rows.values()), lessons)
     return list(rows.values())
