@@ -5,10 +5,11 @@ fresh copy of the committed project (``checks.grader.project_copy``) with only t
 lesson files copied in (``checks.grader.submissions``), by ``pytest lessons --grade-json`` in a
 process group of its own with a wall-clock limit and a capped log (``checks.grader.grading_run``),
 ``jobs`` at once. GRADES_DIR gets ``<submission>.json`` (Gradescope's results.json),
-``<submission>.log``, ``<submission>.row.json`` (the row and the fingerprint it was graded under)
-and ``grades.csv`` (``checks.grader.gradebook``). A submission whose fingerprint (the project's
-version and the student's lesson files' bytes) matches its record is not graded again unless
-``force``; whatever happened to one submission, only its own row shows it.
+``<submission>.log``, ``<submission>.row.json`` (the row and the fingerprint it was graded
+under), ``grades.csv`` (``checks.grader.gradebook``) and ``similarity.csv``, whose flags become
+the rows' ``copied?`` notes (``checks.grader.similarity_report``). A submission whose fingerprint
+(the project's version and the student's lesson files' bytes) matches its record is not graded
+again unless ``force``; whatever happened to one submission, only its own row shows it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from checks.grader import grading_run, similarity_report
+from checks.grader import grading_run
 from checks.grader.collection import LESSONS_DIR
 from checks.grader.gradebook import GRADED, Row, load, points_of, save, write_csv
 from checks.grader.progress import Progress
@@ -135,6 +136,10 @@ def _with_similarity(rows, subs, course: Course, out: Path, stream: TextIO) -> d
             continue
     reference = {name: course.copy / LESSONS_DIR / f"{name}.py" for name in course.lessons}
     try:
+        # Here, not at the top: copydetect imports matplotlib.pyplot (~1-2 s), which every other
+        # `lessons` command would pay for.
+        from checks.grader import similarity_report
+
         found = similarity_report.report(out, files, reference)
     except Exception as exc:  # the grades stand without it; say why it is missing
         print(f"no similarity report: {type(exc).__name__}: {exc}", file=stream)
