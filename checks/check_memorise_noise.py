@@ -25,6 +25,7 @@ BELOW = 0.8  # the net must end below 0.8 x each baseline (measured: 0.65 and 0.
 # Both baselines in float64 are exact to ~1e-16; a float32 mean of y² is within ~1e-7 and a
 # float32 least-squares line (normal equations, lstsq) within 5e-8 (measured). A line without
 # its intercept is 1.4% off on the lecture's noise, the variance instead of the mean square 1.3%.
+# catches: mistake_no_bias mistake_variance
 RTOL = 1e-5
 LINE_EXPLAINS = 0.05  # the best line explains under 5% of the noise's variance (measured 1.1%)
 

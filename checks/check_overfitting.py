@@ -91,18 +91,28 @@ def _expect_best_width(lesson, sweep: WidthSweep, *, name: str) -> int:
 
 
 def _made_up_sweep(widths, held_out):
-    """A made-up sweep (train losses are 10x smaller: never the answer)."""
+    """A made-up WidthSweep whose train losses fall with width, as a real sweep's do: read
+    instead of the held-out ones, they point at the widest net."""
     held_out = torch.tensor(held_out, dtype=torch.float32)
-    return WidthSweep(tuple(widths), held_out / 10, held_out)
+    falling = torch.arange(len(widths), 0, -1, dtype=torch.float32).unsqueeze(1) / 100
+    return WidthSweep(tuple(widths), falling.expand_as(held_out).clone(), held_out)
+
+
+# The warm-up's 3x3 sweep, where each way of reading it wrong gives another width than 8 (the
+# lowest mean over seeds, 0.2): the lowest single value (0.02) is at width 4, the lowest mean over
+# the *widths* (dimension 0: 0.25, 0.28, 0.15) at width 16, the lowest train loss at width 16.
+WARM_UP_HELD_OUT = [[0.30, 0.40, 0.02], [0.20, 0.20, 0.20], [0.25, 0.25, 0.22]]
 
 
 @pytest.fixture(scope="module")
 def reading(lesson):
     """The homework on small cases, before any sweep trains: an untrained net's held-out loss,
-    and the best width of a made-up sweep whose lowest mean is not the lowest single value."""
+    and the best width of a made-up sweep that reading it by train loss, by the lowest single
+    value or by averaging over the wrong dimension gets wrong."""
+    # catches: mistake_width_by_train_loss mistake_wrong_axis
     model, (X, y) = _net_and_data(5, seed=3, trained=False)
     _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(an untrained 5-node net, X, y)")
-    sweep = _made_up_sweep((4, 8, 16), [[0.5, 0.5, 0.5], [0.3, 0.3, 0.01], [0.2, 0.2, 0.2]])
+    sweep = _made_up_sweep((4, 8, 16), WARM_UP_HELD_OUT)
     _expect_best_width(lesson, sweep, name="best_width(a made-up sweep of widths 4, 8, 16)")
 
 
@@ -216,6 +226,7 @@ def test_held_out_loss_holds_for_other_nets(lesson):
 def test_best_width_holds_for_other_sweeps(lesson):
     """best_width reads made-up sweeps right: the best width first, last or in the middle, and
     the lowest mean where a single seed's lowest value or the train losses point elsewhere."""
+    # catches: mistake_hard_coded mistake_width_by_train_loss
     cases = [
         ((3, 30, 300), [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]),
         ((3, 30, 300), [[0.9, 0.8], [0.7, 0.6], [0.2, 0.1]]),

@@ -204,6 +204,7 @@ def test_a_kinked_model_would_fit_far_better(line_floor, data):
 
 
 # Inputs the student never saw: a hard-coded answer loses these.
+# catches: mistake_hardcoded
 
 
 @pytest.mark.claim(points=2, visibility="hidden", partial=True)

@@ -34,6 +34,7 @@ FEATURE_TOLERANCE = 1e-6
 # least_squares in float32 (lstsq, normal equations solved or inverted, pinv, centred) is at most
 # 6.7e-6 off our float64 weights on the lecture's data (float64 ways: 4e-15). 1e-4 (x (1 + |w|))
 # is a 15x margin and 400x below a standard error (0.04 to 0.17); forgetting the bias is 0.3 off.
+# catches: mistake_no_bias
 # Its MSE is within 2e-11 relative of the floor; 1e-6 relative allows any of them.
 LEAST_SQUARES_TOLERANCE = 1e-4
 FLOOR_TOLERANCE = 1e-6
@@ -181,6 +182,7 @@ def test_estimates_are_within_three_standard_errors_of_the_truth(poly_fit, data)
 
 
 # Inputs the student never saw: a hard-coded answer for the lecture's data loses these.
+# catches: mistake_hardcoded
 
 
 @pytest.mark.claim(points=1, visibility="hidden")

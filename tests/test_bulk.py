@@ -167,6 +167,49 @@ def test_a_rerun_grades_only_what_changed_and_force_grades_all(course, tmp_path)
     assert (out / "right.log").stat().st_mtime_ns != logs["right"]
 
 
+DOUBLE_BY_LOOP = '''\
+def double(x):
+    """Return twice x."""
+    total = 0
+    for _ in range(2):  # add x twice
+        total = total + x
+    if total != x + x:
+        raise ArithmeticError("addition is broken")
+    return total
+'''
+
+DOUBLE_BY_SHIFT = '''\
+def double(x):
+    """Return twice x."""
+    if isinstance(x, int):
+        return x << 1
+    parts = [x, x]
+    return sum(parts[1:], start=parts[0])
+'''
+
+
+def test_the_similarity_report_flags_a_renamed_copy_in_the_gradebook(course, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "grades"
+    submit(subs / "alice", {"lessons/double.py": DOUBLE_BY_LOOP})
+    renamed = DOUBLE_BY_LOOP.replace("total", "acc").replace("# add x twice", "# two times")
+    submit(subs / "bob", {"lessons/double.py": renamed})
+    submit(subs / "carol", {"lessons/double.py": DOUBLE_BY_SHIFT})
+
+    bulk.grade_all(subs, out, root=course, jobs=3, timeout=120, stream=io.StringIO())
+
+    table = read_csv(out / "grades.csv")
+    assert table["alice"]["double"] == table["bob"]["double"] == table["carol"]["double"] == "3"
+    assert "copied? bob (double)" in table["alice"]["notes"]
+    assert "copied? alice (double)" in table["bob"]["notes"]
+    assert "copied?" not in table["carol"]["notes"]
+    with (out / "similarity.csv").open(newline="", encoding="utf-8") as handle:
+        report = {(r["submission"], r["function"]): r for r in csv.DictReader(handle)}
+    assert report["bob", "double"]["closest"] == "alice"
+    assert float(report["bob", "double"]["similarity"]) == 1.0
+    assert float(report["carol", "double"]["similarity"]) < 0.5
+    assert report["bob", "*"]["copied"] == "copied? alice"
+
+
 def test_a_folder_without_lessons_is_a_row_and_no_run(course, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "grades"
     submit(subs / "only notes", {"notes.txt": "I did it on paper"})

@@ -12,15 +12,23 @@ case's lesson files copied into ``lessons/`` and every other lesson stubbed as t
 it (``lessons grade`` does the same: another lesson is never the instructor's solution), then
 ``pytest lessons/<lesson>.py ... --grade-json`` in that copy (a subprocess, so the grade is what a
 real run writes).
+
+A claim written to catch a named mistake says so in a comment, ``# catches: mistake_<name>``, in
+its body (or, for the lesson at large, anywhere in its checks file: a constant's tolerance, a
+fixture every claim on the sweep needs); ``tests/submissions/mistake_<name>/<lesson>.py`` must then
+make exactly that mistake and expect to lose that claim's points, which grading it shows.
 """
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 EXPECT = re.compile(r"^#\s*expect:\s*(?P<what>full|fails\s+(?P<claims>\S.*?))\s*$")
 REASON = re.compile(r"^#\s*reason:\s*(?P<reason>\S.*?)\s*$")
+CATCHES = re.compile(r"catches:(?P<names>(?:\s+mistake_\w+)+)")
 # Not part of a fresh copy: local environments, caches and the submissions themselves.
 NOT_COPIED = (".git", ".venv", "__pycache__", ".pytest_cache", "submissions", "*.egg-info")
 GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from scratch
@@ -59,6 +68,55 @@ def read_expectation(path: Path) -> Expectation:
             return Expectation(full=True)
         return Expectation(full=False, failing=tuple(found["claims"].split()), reason=reason)
     raise ValueError(f"{path}: no '# expect: full' or '# expect: fails <claims>' line at the top")
+
+
+@dataclass(frozen=True)
+class Catch:
+    """A ``# catches: mistake_<name>`` comment: the claim it sits in, or None (the lesson)."""
+
+    lesson: str
+    mistake: str
+    claim: str | None
+    line: int
+
+
+def _is_claim(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef) and any(
+        isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "claim"
+        for d in node.decorator_list
+    )
+
+
+def named_mistakes(checks_file: Path) -> list[Catch]:
+    """Every mistake a checks file says it catches, with the claim whose lines hold the comment."""
+    source = checks_file.read_text(encoding="utf-8")
+    lesson = checks_file.stem.removeprefix("check_")
+    spans = [
+        (node.name, min(d.lineno for d in node.decorator_list), node.end_lineno)
+        for node in ast.parse(source).body
+        if _is_claim(node)
+    ]
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT and (match := CATCHES.search(token.string)):
+            line = token.start[0]
+            claim = next((name for name, first, last in spans if first <= line <= last), None)
+            found += [Catch(lesson, name, claim, line) for name in match["names"].split()]
+    return found
+
+
+def catch_problem(catch: Catch, submissions: Path) -> str | None:
+    """Why the submission for a named mistake is missing or does not expect to lose the points."""
+    where = f"check_{catch.lesson}.py:{catch.line} names {catch.mistake}"
+    path = submissions / catch.mistake / f"{catch.lesson}.py"
+    if not path.is_file():
+        return f"{where}, but there is no {path.relative_to(submissions.parent)}"
+    expectation = read_expectation(path)
+    if expectation.full:
+        return f"{where}, but its submission expects full marks"
+    if catch.claim is not None and catch.claim not in expectation.failing:
+        return f"{where} in {catch.claim}, but its submission does not expect that claim to fail"
+    return None
 
 
 def cases() -> list[str]:
@@ -121,6 +179,40 @@ def test_every_submission_says_what_it_expects():
     from lessons import LESSONS
 
     assert lessons <= set(LESSONS), f"submissions for unknown lessons: {lessons - set(LESSONS)}"
+
+
+def test_every_named_mistake_has_a_submission_that_expects_to_lose_the_points():
+    """The rule: a claim that names the mistake it catches has a submission making it (graded by
+    test_submission_is_graded_as_expected, which shows the points are lost)."""
+    catches = [
+        c for path in sorted((REPO / "checks").glob("check_*.py")) for c in named_mistakes(path)
+    ]
+    problems = [p for p in (catch_problem(c, SUBMISSIONS) for c in catches) if p]
+    assert not problems, "\n".join(problems)
+    named = {(c.lesson, c.mistake, c.claim) for c in catches}
+    unseen = "test_train_on_unseen_data"
+    assert ("linear_model", "mistake_one_epoch_short", unseen) in named
+    assert ("linear_model", "mistake_ignores_epochs", unseen) in named
+    assert ("overfitting", "mistake_wrong_axis", None) in named  # the warm-up fixture
+
+
+def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
+    checks = tmp_path / "check_demo.py"
+    checks.write_text(
+        "import pytest\n\n# catches: mistake_gone\nTOLERANCE = 1\n\n\n"
+        "@pytest.mark.claim(points=1)\ndef test_a(lesson):\n    # catches: mistake_lenient\n"
+        "    assert lesson\n"
+    )
+    (tmp_path / "mistake_lenient").mkdir()
+    (tmp_path / "mistake_lenient" / "demo.py").write_text("# expect: fails test_b\n")
+    catches = named_mistakes(checks)
+    assert [(c.mistake, c.claim) for c in catches] == [
+        ("mistake_gone", None),
+        ("mistake_lenient", "test_a"),
+    ]
+    gone, lenient = (catch_problem(c, tmp_path) for c in catches)
+    assert "there is no" in gone
+    assert "does not expect that claim to fail" in lenient
 
 
 @pytest.mark.parametrize("case", cases())

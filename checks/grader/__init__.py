@@ -11,6 +11,7 @@
 - ``release``, ``solutions`` and ``hidden_claims``: the student release.
 - ``cli``: the instructor's ``lessons`` command. ``bulk`` (``lessons grade``) grades each
   submission (``submissions``: which files count) in a ``project_copy`` by a fenced
-  ``grading_run``, into a ``gradebook`` (grades.csv), with ``progress`` on stderr; ``gradescope``
+  ``grading_run``, into a ``gradebook`` (grades.csv), with ``progress`` on stderr, and a
+  ``similarity_report`` (``similarity``: homework code compared by copydetect); ``gradescope``
   writes the autograder zip whose ``run_autograder`` calls ``autograder``.
 """
