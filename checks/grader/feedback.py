@@ -44,14 +44,14 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     if isinstance(exc, AssertionError):
         return f"claim does not hold: {first}" if first else "claim does not hold"
     if isinstance(exc, LessonError):  # a student's own exception type: "Type: message (at ...)"
-        return one_line(f"{first}{_where(excinfo)}")
+        return one_line(f"{first}{where_in_lesson(excinfo)}")
     if isinstance(exc, SandboxError):
         return one_line(first)  # the boundary's own message: one line already
     obj = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(obj, ModuleType) and exc.name:
         return f"{obj.__name__} has no {exc.name!r}: was it renamed or deleted?"
     return one_line(
-        f"{type(exc).__name__}: {first}{_where(excinfo)}" if first else type(exc).__name__
+        f"{type(exc).__name__}: {first}{where_in_lesson(excinfo)}" if first else type(exc).__name__
     )
 
 
@@ -60,7 +60,7 @@ def is_quiet(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
     return isinstance(excinfo.value, NotImplementedError)
 
 
-def _where(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+def where_in_lesson(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     """`` (at lesson.py:12 in f)``: the innermost line of a lesson that raised, if any (for code
     that ran in a lesson's process, the line it reported)."""
     remote = getattr(excinfo.value, "lesson_where", None)

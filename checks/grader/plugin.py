@@ -19,4 +19,6 @@ pytest_plugins = [
     "checks.grader.grade_json",
     "checks.grader.listing",
     "checks.grader.sandbox.hooks",
+    "checks.grader.ordering",
+    "checks.grader.card_reporter",
 ]

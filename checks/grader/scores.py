@@ -11,6 +11,7 @@ class Outcome:
     """How one claim ended: ``passed``, ``failed`` or ``skipped``, and why (one line).
 
     ``fraction`` is what a partial claim recorded it earned (None: all or nothing).
+    ``homework`` names the homework function (``lesson.function``) whose stub failed it, if any.
     """
 
     lesson: str
@@ -22,6 +23,7 @@ class Outcome:
     visibility: str = "visible"
     partial: bool = False
     fraction: float | None = None
+    homework: str = ""
 
     @property
     def earned(self) -> float:

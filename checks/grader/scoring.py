@@ -8,6 +8,7 @@ from checks.grader import withheld
 from checks.grader.claims import claim_of
 from checks.grader.credit import recorded_fraction
 from checks.grader.feedback import failure_reason, is_quiet, one_line, trim_output
+from checks.grader.not_attempted import homework_label
 from checks.grader.scores import Outcome, lesson_scores, score_table
 
 SCORER = pytest.StashKey["Scorer"]()
@@ -32,6 +33,8 @@ class Scorer:
     def __init__(self, held_back: dict[str, dict[str, float]] | None = None) -> None:
         self.outcomes: dict[str, Outcome] = {}
         self.held_back = held_back or {}
+        # The report card (checks.grader.card_reporter) prints the table last, when it is on.
+        self.card = False
 
     def record(self, report: pytest.TestReport) -> None:
         claim = next((value for key, value in report.user_properties if key == "claim"), None)
@@ -52,8 +55,9 @@ class Scorer:
         else:
             return
         fraction = recorded_fraction(report.user_properties) if claim.get("partial") else None
+        homework = getattr(report, "claim_homework", "") if outcome == "failed" else ""
         self.outcomes[report.nodeid] = Outcome(
-            outcome=outcome, reason=reason, fraction=fraction, **claim
+            outcome=outcome, reason=reason, fraction=fraction, homework=homework, **claim
         )
 
     def graded(self) -> list[Outcome]:
@@ -74,6 +78,7 @@ class Scorer:
             return report
         if call.excinfo is not None and report.failed:
             report.claim_reason = failure_reason(call.excinfo)
+            report.claim_homework = homework_label(call.excinfo.value, claim_of(item).lesson)
             if is_quiet(call.excinfo):
                 report.longrepr = report.claim_reason
         report.sections = [(title, trim_output(text)) for title, text in report.sections]
@@ -85,7 +90,7 @@ class Scorer:
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
         outcomes = self.graded()
-        if not outcomes:
+        if not outcomes or self.card:
             return
         terminalreporter.write_sep("=", "lesson scores")
         for line in self.summary_lines(outcomes):

@@ -1,0 +1,158 @@
+"""The report card: pytest's terminal reporter, told to print what a student reads (design O).
+
+Without ``-v`` the run reads: one header line; one progress line per lesson; then homework not
+attempted yet (one line per function), each failing claim once (``checks.grader.report_card``),
+a line per lesson whose figures failed, and the score table, last on the screen. pytest's
+FAILURES block, its short summary and the plugins' header lines are left out for claims and
+figures (they said each failure three times, with tracebacks into the machinery); any other
+test (the machinery's own) is reported by pytest as usual. ``-v`` restores pytest's full report.
+
+The reporter is replaced the way pytest-sugar does it: a subclass registered under pytest's
+name ``terminalreporter``, so every plugin that writes to the terminal still finds it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from _pytest import timing
+from _pytest.terminal import TerminalReporter
+
+from checks.grader.collection import lesson_name
+from checks.grader.report_card import failure_lines, figure_lines, not_attempted_lines
+from checks.grader.scoring import SCORER, Scorer
+
+MAX_WIDTH = 100  # columns: a report card line is read, not scrolled sideways
+
+
+def _is_claim(report) -> bool:
+    return any(key == "claim" for key, _ in getattr(report, "user_properties", ()))
+
+
+def _is_figure(report) -> bool:
+    return "figure" in getattr(report, "keywords", {}) and not _is_claim(report)
+
+
+def _lesson_of(nodeid: str) -> str | None:
+    return lesson_name(Path(nodeid.split("::", 1)[0]))
+
+
+class ReportCard(TerminalReporter):
+    """pytest's reporter, with the claims' and figures' part of the summary as a report card."""
+
+    def __init__(self, config: pytest.Config, scorer: Scorer) -> None:
+        super().__init__(config)
+        self.scorer = scorer
+        self.figures_failed: dict[str, int] = {}
+        self._warned = False
+
+    @property
+    def width(self) -> int:
+        return min(self._tw.fullwidth, MAX_WIDTH)
+
+    # -- the top: one header line ------------------------------------------------------------
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # pytest's (the platform, plugins and the lessons plugin's own lines) is for -v.
+        self._session = session
+        self._session_start = timing.Instant()
+
+    def pytest_collection(self) -> None:
+        pass  # no "collecting ..." line
+
+    def report_collect(self, final: bool = False) -> None:
+        pass  # the header says what was collected
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.config.getoption("collectonly"):
+            super().pytest_collection_finish(session)
+            return
+        items = session.items
+        lessons = {_lesson_of(item.nodeid) for item in items} - {None}
+        claims = sum(1 for item in items if any(k == "claim" for k, _ in item.user_properties))
+        self.write_line(
+            f"pytest lessons: {claims} claims in {len(lessons)} lesson(s), "
+            f"{len(items) - claims} other checks (figures); `pytest -v` shows pytest's full report"
+        )
+
+    # -- the middle: one progress line per lesson -----------------------------------------------
+    def write_fspath_result(self, nodeid: str, res: str, **markup: bool) -> None:
+        lesson = _lesson_of(nodeid)
+        if lesson is None:
+            super().write_fspath_result(nodeid, res, **markup)
+            return
+        fspath = self.config.rootpath / nodeid.split("::", 1)[0]
+        if fspath != self.currentfspath:
+            if self.currentfspath is not None and self._show_progress_info:
+                self._write_progress_information_filling_space()
+            self.currentfspath = fspath
+            self._tw.line()
+            self._tw.write(f"{lesson:<22} ")
+        self._tw.write(res, flush=True, **markup)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        super().pytest_runtest_logreport(report)
+        if _is_figure(report) and report.failed:
+            lesson = _lesson_of(report.nodeid) or "?"
+            self.figures_failed[lesson] = self.figures_failed.get(lesson, 0) + 1
+
+    # -- the end: pytest's sections for other tests only, then the card --------------------------
+    def getreports(self, name: str = ""):
+        """Claims and figures are on the card: pytest's FAILURES/ERRORS show the rest."""
+        return [r for r in super().getreports(name) if not (_is_claim(r) or _is_figure(r))]
+
+    def short_test_summary(self) -> None:
+        pass  # the card names each failure once
+
+    def summary_warnings(self) -> None:
+        warnings = self.stats.get("warnings", [])
+        if warnings and not self._warned:
+            self._warned = True
+            self.write_line(f"{len(warnings)} warning(s): `pytest -v` shows them")
+
+    def summary_stats(self) -> None:
+        """The card, in place of pytest's "N failed, M passed" line: the table ends the run."""
+        outcomes = self.scorer.graded()
+        if not outcomes:
+            super().summary_stats()
+            return
+        lines = not_attempted_lines(outcomes, width=self.width)
+        lines += failure_lines(outcomes, width=self.width)
+        for line in figure_lines(self.figures_failed):
+            lines += textwrap.wrap(line, self.width, subsequent_indent="    ")
+        for line in lines:
+            self.write_line(line)
+        self.write_sep("=", "lesson scores", fullwidth=self.width)
+        for line in self.scorer.summary_lines(outcomes):
+            for part in textwrap.wrap(line, self.width, subsequent_indent="  ") or [line]:
+                self.write_line(part)
+
+
+def _silence_syrupy_summary(config: pytest.Config) -> None:
+    """syrupy's "snapshot report summary" says again what the card's figure line says (its
+    session keeps the report it prints in ``report``; its counts and exit status are unchanged)."""
+    session = getattr(config, "_syrupy", None)
+    if session is not None and getattr(session, "report", None) is not None:
+        session.report = SimpleNamespace(lines=())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    standard = config.pluginmanager.getplugin("terminalreporter")
+    scorer = config.stash.get(SCORER, None)
+    if standard is None or scorer is None or config.option.verbose > 0:
+        return
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker prints nothing
+        return
+    card = ReportCard(config, scorer)
+    config.pluginmanager.unregister(standard)
+    config.pluginmanager.register(card, "terminalreporter")
+    scorer.card = True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.config.stash.get(SCORER, None) is not None and session.config.stash[SCORER].card:
+        _silence_syrupy_summary(session.config)

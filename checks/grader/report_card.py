@@ -1,0 +1,119 @@
+"""What ``pytest lessons`` shows a student after the run: the report card's lines (design O).
+
+Pure functions over the claims' outcomes, so the layout is tested without a terminal:
+
+- homework not attempted yet, one line per function (however many claims it holds back);
+- each failing claim once: its sentence, then one line on why. Claims that fail the same way
+  (one fixture's fit, a wrong ``build_model`` reached from many claims) are one block: the
+  reason once, the other claims named under it;
+- one line per lesson whose figures were not drawn as the lecture's (figures are not graded).
+
+The score table comes after these lines (``checks.grader.card_reporter``), last on the screen.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable, Iterable
+
+from checks.grader.scores import Outcome
+
+INDENT = "    "
+MIN_HINT = 24  # columns: a shorter start of a stub's instruction says nothing
+MAX_NAMES_LINES = 3  # the other claims of a shared failure: named on at most this many lines
+# Numbers in a reason ("build_model(2, seed=40352)"): a fixture failing for other arguments is
+# still one failure to the student.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+Gettext = Callable[[str], str]
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _points(points: float) -> str:
+    return f"{points:g}"
+
+
+def not_attempted_lines(
+    outcomes: Iterable[Outcome], *, width: int, _: Gettext = _identity
+) -> list[str]:
+    """One line per homework function not written yet: which, how many claims and points wait
+    on it, and the start of its stub's instruction."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.outcome == "failed" and o.homework:
+            groups.setdefault(o.homework, []).append(o)
+    if not groups:
+        return []
+    label_width = max(len(label) for label in groups)
+    lines = [_("not attempted yet (write these functions, then rerun their lesson):")]
+    for label, claims in groups.items():
+        points = sum(o.points for o in claims)
+        count = (_("1 claim") if len(claims) == 1 else _("{n} claims")).format(n=len(claims))
+        count += ", " + _("{points} points").format(points=_points(points))
+        line = f"  {label:<{label_width}}  {count:<20}"
+        hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
+        if width - len(line) >= MIN_HINT:  # the stub's instruction, where it fits
+            line += " " + _cut(hint, width - len(line) - 1)
+        lines.append(line.rstrip())
+    return lines
+
+
+def failure_key(outcome: Outcome) -> tuple[str, str]:
+    """Claims of a lesson whose reasons differ only in their numbers fail the same way."""
+    return outcome.lesson, _NUMBER.sub("#", outcome.reason)
+
+
+def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _identity) -> list[str]:
+    """Each failing claim once: ``FAILED lesson::claim: sentence``, then ``-> why``; claims
+    failing the same way share the block."""
+    groups: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        if o.outcome == "failed" and not o.homework:
+            groups.setdefault(failure_key(o), []).append(o)
+    lines: list[str] = []
+    for claims in groups.values():
+        first = claims[0]
+        head = f"FAILED {first.lesson}::{first.name}: {_(first.description) or first.name}"
+        lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
+        lines += textwrap.wrap(
+            f"-> {first.reason}",
+            width,
+            initial_indent=INDENT,
+            subsequent_indent=INDENT + "   ",
+            max_lines=3,
+            placeholder=" …",
+        )
+        if len(claims) > 1:
+            others = claims[1:]
+            points = sum(o.points for o in others)
+            text = _("the same failure fails {n} more claim(s) ({points} points): {names}").format(
+                n=len(others), points=_points(points), names=", ".join(o.name for o in others)
+            )
+            lines += textwrap.wrap(
+                text,
+                width,
+                initial_indent=INDENT,
+                subsequent_indent=INDENT,
+                max_lines=MAX_NAMES_LINES,
+                placeholder=" …",
+            )
+    return lines
+
+
+def figure_lines(failed: dict[str, int], *, _: Gettext = _identity) -> list[str]:
+    """One line per lesson whose figure snapshots failed: they follow from its homework."""
+    return [
+        _(
+            "{lesson}: {n} figure(s) not drawn as in the lecture (figures are not graded; "
+            "they follow from the failures above; `pytest -v` shows how)"
+        ).format(lesson=lesson, n=n)
+        for lesson, n in failed.items()
+    ]
