@@ -189,7 +189,9 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     left = (X < 0).flatten()
     residual = (wide_fit.yhat - y).flatten() ** 2
     sides = float(residual[left].mean()), float(residual[~left].mean())
-    assert max(sides) < NOISE_VARIANCE, f"MSE left, right of 0: {sides[0]:.4g}, {sides[1]:.4g}"
+    assert max(sides) < NOISE_VARIANCE, (
+        f"MSE left, right of 0: {sides[0]:.4g}, {sides[1]:.4g}, expected both below {NOISE_VARIANCE}"
+    )
 
 
 @pytest.mark.claim(points=1, visibility="hidden")

@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from checks.timing import time_training
-from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
+from checks.validate import (
+    expect_data,
+    expect_fit,
+    expect_index,
+    expect_number,
+    fail,
+    private_copy,
+)
 from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import mse_hessian
@@ -84,9 +91,16 @@ def test_lr_0_1_diverges(lesson, reads_divergence, homework_fit):
     """With lr 0.1 the loss leaves the finite range within the 1000 epochs; divergence_epoch says
     when (the first epoch whose loss is inf or NaN)."""
     epoch = expect_index(lesson.divergence_epoch(homework_fit), name="divergence_epoch")
-    assert epoch is not None, "the loss stayed finite"
-    assert not math.isfinite(float(homework_fit.losses[epoch]))
-    assert bool(torch.isfinite(homework_fit.losses[:epoch]).all())
+    first = homework_fit.first_nonfinite_epoch
+    if epoch != first:
+        cause = (
+            "an earlier epoch is already not finite"
+            if epoch is not None and epoch > first
+            else "that epoch's loss is still finite"
+            if epoch is not None
+            else "the loss does leave the finite range"
+        )
+        fail(f"divergence_epoch returned {epoch}, expected {first} ({cause})")
 
 
 @pytest.mark.claim(points=2)
@@ -133,8 +147,16 @@ def test_rate_just_below_critical_converges(lesson, data, device):
     it started."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
     fit = _train(lesson, data, (1 - MARGIN) * critical, device)
-    assert bool(torch.isfinite(fit.losses).all())
-    assert fit.final_loss < 0.1 * float(fit.losses[0])
+    if fit.first_nonfinite_epoch is not None:
+        fail(
+            f"at lr {(1 - MARGIN) * critical:.4g} (95% of critical_learning_rate) the loss is not "
+            f"finite from epoch {fit.first_nonfinite_epoch}, expected it to stay finite: the "
+            "critical rate returned is too large"
+        )
+    if not fit.final_loss < 0.1 * float(fit.losses[0]):
+        fail(
+            f"final loss {fit.final_loss:.4g}, expected below a tenth of the first {float(fit.losses[0]):.4g}"
+        )
 
 
 @pytest.mark.claim(points=1)
@@ -143,7 +165,12 @@ def test_rate_just_above_critical_diverges(lesson, data, device):
     ≈ 1.21× per epoch)."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
     fit = _train(lesson, data, (1 + MARGIN) * critical, device)
-    assert not bool(torch.isfinite(fit.losses).all())
+    if fit.first_nonfinite_epoch is None:
+        fail(
+            f"at lr {(1 + MARGIN) * critical:.4g} (105% of critical_learning_rate) the loss stayed "
+            f"finite (last {fit.final_loss:.4g}), expected it to overflow: the critical rate "
+            "returned is too small (2/λ_max, not 1/λ_max?)"
+        )
 
 
 # Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
@@ -209,14 +236,16 @@ def test_largest_eigenvalue_holds_on_other_data(lesson):
 def test_critical_rate_holds_on_other_data(lesson, partial_credit):
     """critical_learning_rate(X) is 2/λ_max on Example 2's data drawn with five other seeds too
     (partial credit: a fifth of the points per seed)."""
-    right = []
+    right, wrong = [], []
     for seed in (1, 2, 3, 4, 5):
         X, _ = _lecture.polynomial_data(seed)
         expected = 2 / _largest_eigenvalue(X)
         critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
         right.append(abs(critical - expected) < 1e-6 * expected)
+        if not right[-1]:
+            wrong.append(f"seed {seed}: returned {critical:.6g}, expected 2/λ_max = {expected:.6g}")
     partial_credit(sum(right) / len(right))
-    assert all(right), f"right for {sum(right)} of {len(right)} seeds"
+    assert all(right), f"right for {sum(right)} of {len(right)} seeds; {wrong[0] if wrong else ''}"
 
 
 @pytest.mark.claim(points=1)
@@ -238,5 +267,9 @@ def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
     )
     # Read through the homework's divergence_epoch: an untouched release scores nothing here.
     epoch = expect_index(lesson.divergence_epoch(result), name="divergence_epoch")
-    assert epoch is not None, "the timed run stayed finite"
-    assert epoch == result.first_nonfinite_epoch == homework_fit.first_nonfinite_epoch
+    expected = homework_fit.first_nonfinite_epoch
+    if not epoch == result.first_nonfinite_epoch == expected:
+        fail(
+            f"divergence_epoch of the timed run returned {epoch}, expected {expected} (the "
+            f"session's fit; the timed run's first non-finite epoch is {result.first_nonfinite_epoch})"
+        )

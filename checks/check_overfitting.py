@@ -11,6 +11,7 @@ import itertools
 import pytest
 import torch
 
+from checks.compare import expect_close
 from checks.timing import time_training
 from checks.validate import expect_number
 from lessons import _lecture
@@ -171,8 +172,20 @@ def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, swee
         rounds=3,
         what="width sweep, 6 widths x 100 seeds",
     )
-    assert torch.allclose(result.train, sweep.train, rtol=1e-6, atol=0)
-    assert torch.allclose(result.held_out, sweep.held_out, rtol=1e-6, atol=0)
+    expect_close(
+        result.train,
+        sweep.train,
+        rtol=1e-6,
+        name="timed sweep's train MSE",
+        what="the session's sweep",
+    )
+    expect_close(
+        result.held_out,
+        sweep.held_out,
+        rtol=1e-6,
+        name="timed sweep's held-out MSE",
+        what="the session's sweep",
+    )
 
 
 @pytest.mark.claim(points=1, visibility="hidden")

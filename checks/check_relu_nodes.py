@@ -8,7 +8,7 @@ import torch
 
 from checks.compare import expect_close
 from checks.timing import time_training
-from checks.validate import expect_data, expect_fit, expect_number
+from checks.validate import expect_data, expect_fit, expect_near, expect_number
 from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import gradient_norm, one_side_fit, two_slope_fit
@@ -90,8 +90,9 @@ def stuck(lesson, data, device):
     return expect_fit(fit, epochs=STUCK_EPOCHS)
 
 
-def _close(loss: float, target: float) -> bool:
-    return abs(loss - target) < LOSS_TOLERANCE * target
+def _expect_loss(loss: float, target: float, name: str, what: str) -> None:
+    """The loss is within LOSS_TOLERANCE (relative) of the target: both are said if not."""
+    expect_near(loss, target, rtol=LOSS_TOLERANCE, name=name, what=what)
 
 
 def _our_decomposition(model, X: torch.Tensor):
@@ -156,7 +157,12 @@ def test_one_node_underfits(one_node):
 @pytest.mark.claim(points=1)
 def test_one_node_reaches_only_the_best_one_sided_fit(one_node, data):
     """One node can be on for only one side of 0: it ends at the best one-sided line's MSE."""
-    assert _close(one_node.final_loss, one_side_fit(*data))
+    _expect_loss(
+        one_node.final_loss,
+        one_side_fit(*data),
+        "one node's final loss",
+        "the best one-sided line's MSE",
+    )
 
 
 @pytest.mark.claim(points=2)
@@ -164,7 +170,7 @@ def test_two_nodes_reach_the_two_slope_floor(two_nodes, data):
     """Two nodes (seed 1, 1000 epochs) reach the best two-slope fit's MSE, the lowest any bias-free
     ReLU net can reach on this data."""
     _, _, floor = two_slope_fit(*data)
-    assert _close(two_nodes.final_loss, floor)
+    _expect_loss(two_nodes.final_loss, floor, "two nodes' final loss", "the two-slope floor")
     assert two_nodes.final_loss < 1.5 * NOISE_VARIANCE
 
 
@@ -217,7 +223,7 @@ def test_decomposition_reproduces_the_net(lesson, data, device, request):
 @pytest.mark.claim(points=1)
 def test_seed_40352_gets_stuck_at_the_one_node_loss(stuck, data):
     """With seed 40352 two nodes train 10000 epochs and end where one node does."""
-    assert _close(stuck.final_loss, one_side_fit(*data))
+    _expect_loss(stuck.final_loss, one_side_fit(*data), "seed 40352's final loss", "one node's")
 
 
 @pytest.mark.claim(points=1)
@@ -376,7 +382,7 @@ def test_timed_two_node_training_reaches_the_floor(benchmark, lesson, data, devi
         what="2 nodes, seed 1",
     )
     _, _, floor = two_slope_fit(*data)
-    assert _close(result.final_loss, floor)
+    _expect_loss(result.final_loss, floor, "the timed run's final loss", "the two-slope floor")
     assert abs(result.final_loss - two_nodes.final_loss) <= 1e-6 * two_nodes.final_loss
 
 
@@ -405,7 +411,13 @@ def test_timed_seed_sweep_gives_the_same_losses(benchmark, lesson, data, device,
         what="seed sweep, 6 widths x 1000 seeds",
     )
     for width in SWEEP_WIDTHS:
-        assert torch.allclose(result[width], sweep[width], rtol=1e-6, atol=0)
+        expect_close(
+            result[width],
+            sweep[width],
+            rtol=1e-6,
+            name=f"timed sweep, width {width}",
+            what="the session's sweep",
+        )
 
 
 # Inputs the student never saw: a hard-coded answer loses these.

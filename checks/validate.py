@@ -78,6 +78,17 @@ def expect_number(value, *, name: str) -> float:
     return float(value)
 
 
+def expect_near(value: float, target: float, *, rtol: float, name: str, what: str) -> float:
+    """``value`` is within ``rtol`` (relative) of ``target``; the message says both and how far
+    apart they are."""
+    off = abs(value - target) / abs(target) if target else abs(value)
+    if not off < rtol:
+        fail(
+            f"{name} is {value:.6g}, expected {what} {target:.6g} (within {rtol:.2g}): {off:.3g} off"
+        )
+    return value
+
+
 def expect_index(value, *, name: str) -> int | None:
     """An int (or a one-element integer tensor), or None."""
     if value is None:

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 from _pytest import timing
-from _pytest.terminal import TerminalReporter
+from _pytest.terminal import TerminalReporter, format_session_duration
 
 from checks.grader.collection import lesson_name
 from checks.grader.report_card import failure_lines, figure_lines, not_attempted_lines
@@ -48,6 +48,9 @@ class ReportCard(TerminalReporter):
         self.scorer = scorer
         self.figures_failed: dict[str, int] = {}
         self._warned = False
+        # pytest's default; anything else was asked for on the command line (-rs, -ra, ...).
+        self._short_summary_asked = config.option.reportchars not in ("fE", "")
+        self._unfiltered = False
 
     @property
     def width(self) -> int:
@@ -63,7 +66,7 @@ class ReportCard(TerminalReporter):
         pass  # no "collecting ..." line
 
     def report_collect(self, final: bool = False) -> None:
-        pass  # the header says what was collected
+        pass  # the header says what was collected (no "collecting ..." line redrawn)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.config.getoption("collectonly"):
@@ -72,9 +75,12 @@ class ReportCard(TerminalReporter):
         items = session.items
         lessons = {_lesson_of(item.nodeid) for item in items} - {None}
         claims = sum(1 for item in items if any(k == "claim" for k, _ in item.user_properties))
+        if not claims:  # the machinery's own tests: pytest's line
+            super().report_collect(final=True)
+            return
         self.write_line(
             f"pytest lessons: {claims} claims in {len(lessons)} lesson(s), "
-            f"{len(items) - claims} other checks (figures); `pytest -v` shows pytest's full report"
+            f"{len(items) - claims} figure checks; `pytest -v` shows pytest's full report"
         )
 
     # -- the middle: one progress line per lesson -----------------------------------------------
@@ -101,10 +107,19 @@ class ReportCard(TerminalReporter):
     # -- the end: pytest's sections for other tests only, then the card --------------------------
     def getreports(self, name: str = ""):
         """Claims and figures are on the card: pytest's FAILURES/ERRORS show the rest."""
-        return [r for r in super().getreports(name) if not (_is_claim(r) or _is_figure(r))]
+        reports = super().getreports(name)
+        if self._unfiltered:
+            return reports
+        return [r for r in reports if not (_is_claim(r) or _is_figure(r))]
 
     def short_test_summary(self) -> None:
-        pass  # the card names each failure once
+        """The card names each failure once; pytest's short summary only if -r asked for it."""
+        if self._short_summary_asked:
+            self._unfiltered = True
+            try:
+                super().short_test_summary()
+            finally:
+                self._unfiltered = False
 
     def summary_warnings(self) -> None:
         warnings = self.stats.get("warnings", [])
@@ -124,7 +139,12 @@ class ReportCard(TerminalReporter):
             lines += textwrap.wrap(line, self.width, subsequent_indent="    ")
         for line in lines:
             self.write_line(line)
-        self.write_sep("=", "lesson scores", fullwidth=self.width)
+        # pytest's count of tests goes in the table's title: the table stays last, and tools
+        # that read that count (pytester's assert_outcomes) still find it.
+        parts, _color = self.build_summary_stats_line()
+        counts = ", ".join(text for text, _markup in parts)
+        took = format_session_duration(self._session_start.elapsed().seconds)
+        self.write_sep("=", f"lesson scores ({counts} in {took})", fullwidth=self.width)
         for line in self.scorer.summary_lines(outcomes):
             for part in textwrap.wrap(line, self.width, subsequent_indent="  ") or [line]:
                 self.write_line(part)

@@ -42,7 +42,7 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     if isinstance(exc, pytest.skip.Exception):
         return first
     if isinstance(exc, AssertionError):
-        return f"claim does not hold: {first}" if first else "claim does not hold"
+        return f"claim does not hold: {got_vs_expected(first)}" if first else "claim does not hold"
     if isinstance(exc, LessonError):  # a student's own exception type: "Type: message (at ...)"
         return one_line(f"{first}{where_in_lesson(excinfo)}")
     if isinstance(exc, SandboxError):
@@ -53,6 +53,19 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return one_line(
         f"{type(exc).__name__}: {first}{where_in_lesson(excinfo)}" if first else type(exc).__name__
     )
+
+
+# pytest's rewritten message of a bare ``assert got OP expected``: its first line.
+_COMPARISON = re.compile(r"^assert (?P<got>.+?) (?P<op>==|!=|<=|>=|<|>) (?P<expected>.+)$")
+_EXPECTED = {"==": "", "!=": "not ", "<=": "<= ", ">=": ">= ", "<": "< ", ">": "> "}
+
+
+def got_vs_expected(message: str) -> str:
+    """``assert 0.02 > 0.18`` as ``got 0.02, expected > 0.18``; any other message as it is."""
+    match = _COMPARISON.match(message)
+    if match is None:
+        return message
+    return f"got {match['got']}, expected {_EXPECTED[match['op']]}{match['expected']}"
 
 
 def is_quiet(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:

@@ -83,14 +83,7 @@ def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _iden
         first = claims[0]
         head = f"FAILED {first.lesson}::{first.name}: {_(first.description) or first.name}"
         lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
-        lines += textwrap.wrap(
-            f"-> {first.reason}",
-            width,
-            initial_indent=INDENT,
-            subsequent_indent=INDENT + "   ",
-            max_lines=3,
-            placeholder=" …",
-        )
+        lines.append(f"{INDENT}-> {first.reason}")  # one line, as the grade report has it
         if len(claims) > 1:
             others = claims[1:]
             points = sum(o.points for o in others)

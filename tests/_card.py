@@ -1,0 +1,55 @@
+"""Reading the report card ``pytest lessons`` prints (checks/grader/card_reporter.py)."""
+
+from __future__ import annotations
+
+import re
+
+MACHINERY = ("checks/grader", "sandbox/", "proxy.py", "Traceback", "site-packages")
+
+
+def card_of(out: str) -> str:
+    """The part of the output between the progress lines and the score table."""
+    return out.split("lesson scores")[0]
+
+
+def times_named(card: str, claim: str) -> int:
+    """How often the card names ``claim`` (``test_x[cpu]``), not counting longer names."""
+    return len(re.findall(rf"(?<![\w:]){re.escape(claim)}(?![\w\[])", card)) + len(
+        re.findall(rf"::{re.escape(claim)}(?![\w\[])", card)
+    )
+
+
+def misreported(out: str, results: dict) -> list[str]:
+    """Failing claims the card does not name exactly once (homework not attempted is named by
+    its function instead, so it is left out), and machinery paths it shows."""
+    card = card_of(out)
+    wrong = []
+    for test in results["tests"]:
+        if test["status"] != "failed" or "not attempted yet" in test["output"]:
+            continue
+        claim = test["name"].split("::", 1)[1]
+        if (n := times_named(card, claim)) != 1:
+            wrong.append(f"{test['name']} named {n} times")
+    wrong += [f"machinery in the output: {m}" for m in MACHINERY if m in out]
+    return wrong
+
+
+def score_table_is_last(out: str) -> bool:
+    """The run ends with the score table (its total, then at most the held-back note)."""
+    lines = out.rstrip().splitlines()
+    tail = lines[-4:]
+    return any(line.startswith("total ") for line in tail) and "lesson scores" in out
+
+
+# A failing claim's last line says what was got against what was expected ("returned 0.54,
+# expected 0.21", "should be 1, got 2.3: off by 1.3", "40% apart"), or the likely cause its
+# check knows ("the lecture's layers have no bias", "work on a copy", "use torch.no_grad()").
+GOT_VS_EXPECTED = re.compile(
+    r"expected|should be|\boff\b|apart|differs|no bias|in place|no_grad|timed out|not attempted"
+)
+# What a bare assert or an uncaught object shows instead.
+NOT_A_REASON = ("assert ", "<built-in", "FitResult(", "where False", "where True", "tensor(")
+
+
+def says_got_vs_expected(reason: str) -> bool:
+    return bool(GOT_VS_EXPECTED.search(reason)) and not any(bad in reason for bad in NOT_A_REASON)
