@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from checks.grader.report_card import short_name
+
 MACHINERY = ("checks/grader", "sandbox/", "proxy.py", "Traceback", "site-packages")
 
 
@@ -13,10 +15,13 @@ def card_of(out: str) -> str:
 
 
 def times_named(card: str, claim: str) -> int:
-    """How often the card names ``claim`` (``test_x[cpu]``), not counting longer names."""
-    return len(re.findall(rf"(?<![\w:]){re.escape(claim)}(?![\w\[])", card)) + len(
-        re.findall(rf"::{re.escape(claim)}(?![\w\[])", card)
+    """How often the card names ``claim`` (``test_x[cpu]``, or ``x`` in a list of claims failing
+    the same way), not counting longer names."""
+    full = len(re.findall(rf"::{re.escape(claim)}(?![\w\[])", card))
+    listed = len(
+        re.findall(rf"(?<![\w:])(?:test_)?{re.escape(short_name(claim))}(?![\w\[:])", card)
     )
+    return full + listed
 
 
 def misreported(out: str, results: dict) -> list[str]:

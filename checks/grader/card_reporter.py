@@ -145,7 +145,7 @@ class ReportCard(TerminalReporter):
         counts = ", ".join(text for text, _markup in parts)
         took = format_session_duration(self._session_start.elapsed().seconds)
         self.write_sep("=", f"lesson scores ({counts} in {took})", fullwidth=self.width)
-        for line in self.scorer.summary_lines(outcomes):
+        for line in self.scorer.card_lines(outcomes):
             for part in textwrap.wrap(line, self.width, subsequent_indent="  ") or [line]:
                 self.write_line(part)
 

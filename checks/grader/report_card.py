@@ -21,7 +21,6 @@ from checks.grader.scores import Outcome
 
 INDENT = "    "
 MIN_HINT = 24  # columns: a shorter start of a stub's instruction says nothing
-MAX_NAMES_LINES = 3  # the other claims of a shared failure: named on at most this many lines
 # Numbers in a reason ("build_model(2, seed=40352)"): a fixture failing for other arguments is
 # still one failure to the student.
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -66,6 +65,11 @@ def not_attempted_lines(
     return lines
 
 
+def short_name(claim: str) -> str:
+    """A claim named in a list: without ``test_`` and the default device's ``[cpu]``."""
+    return claim.removeprefix("test_").removesuffix("[cpu]")
+
+
 def failure_key(outcome: Outcome) -> tuple[str, str]:
     """Claims of a lesson whose reasons differ only in their numbers fail the same way."""
     return outcome.lesson, _NUMBER.sub("#", outcome.reason)
@@ -88,15 +92,16 @@ def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _iden
             others = claims[1:]
             points = sum(o.points for o in others)
             text = _("the same failure fails {n} more claim(s) ({points} points): {names}").format(
-                n=len(others), points=_points(points), names=", ".join(o.name for o in others)
+                n=len(others),
+                points=_points(points),
+                names=", ".join(short_name(o.name) for o in others),
             )
             lines += textwrap.wrap(
                 text,
                 width,
                 initial_indent=INDENT,
                 subsequent_indent=INDENT,
-                max_lines=MAX_NAMES_LINES,
-                placeholder=" …",
+                break_on_hyphens=False,
             )
     return lines
 

@@ -63,6 +63,16 @@ class Scorer:
     def graded(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.outcome != "pending"]
 
+    def card_lines(self, outcomes: list[Outcome]) -> list[str]:
+        """The score table, then the held-back points in one short line (the report card's)."""
+        lines = score_table(lesson_scores(outcomes, order=lesson_order()))
+        held = withheld.held_back_total(self.held_back, {o.lesson for o in outcomes})
+        if held:
+            lines.append(
+                f"+ {held:g} points for hidden claims, graded after you hand in (not in the total)"
+            )
+        return lines
+
     def summary_lines(self, outcomes: list[Outcome]) -> list[str]:
         """The score table, then the held-back points, if any, under it."""
         lines = score_table(lesson_scores(outcomes, order=lesson_order()))
