@@ -215,6 +215,17 @@ def test_instructor_copy_grades_and_exports_the_hidden_claims(pytester, course):
     assert "held back" not in result.stdout.str()
 
 
+# Headings and words of the instructor's README that are none of a student's business.
+INSTRUCTOR_SECTIONS = (
+    "Deploying to Gradescope",
+    "Grading many submissions",
+    "What a submission can and cannot do",
+    "Adding a claim",
+    "sandbox",
+    "hidden claims cut",
+    "lessons release",
+    "visibility",
+)
 UNTOUCHED_LINES = 40  # issue 17: the untouched release's whole run fits a screen or so
 UNTOUCHED_SHARE = 0.10  # issue 8: a release with nothing written earns at most 10% of its points
 
@@ -244,9 +255,17 @@ def test_release_of_this_project(tmp_path, pytester, monkeypatch):
         assert withheld[name]["points"] > 0, f"{name} withholds no hidden claim"
         lesson = (out / "lessons" / f"{name}.py").read_text()
         assert "BEGIN SOLUTION" not in lesson and f"Homework ({name}): " in lesson
-    assert (out / "README.md").read_bytes() == (REPO / "README.md").read_bytes()
     assert not (out / ".venv").exists()
     assert not (out / "tests/submissions").exists(), "worked solutions shipped to students"
+    # The release is the student's (issue 17): their guide, in English and Korean, and none of
+    # the instructor's files or sections.
+    for folder in ("tests", ".ci", "docs"):
+        assert not (out / folder).exists(), f"{folder}/ shipped to students"
+    assert (out / "README.md").read_bytes() == (REPO / "docs/student/README.md").read_bytes()
+    assert (out / "README.ko.md").read_bytes() == (REPO / "docs/student/README.ko.md").read_bytes()
+    guide = (out / "README.md").read_text() + (out / "README.ko.md").read_text()
+    for instructor in INSTRUCTOR_SECTIONS:
+        assert instructor not in guide, f"the student's README has the instructor's {instructor!r}"
 
     monkeypatch.chdir(out)
     result = pytester.runpytest_subprocess("lessons", "--grade-json", "results.json")
