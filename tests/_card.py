@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from checks.grader.report_card import short_name
+from lessons import LESSONS
 
 MACHINERY = ("checks/grader", "sandbox/", "proxy.py", "Traceback", "site-packages")
 
@@ -58,3 +59,34 @@ NOT_A_REASON = ("assert ", "<built-in", "FitResult(", "where False", "where True
 
 def says_got_vs_expected(reason: str) -> bool:
     return bool(GOT_VS_EXPECTED.search(reason)) and not any(bad in reason for bad in NOT_A_REASON)
+
+
+# What a Korean line may keep in Latin letters: code (names with _ . ( ) = ::, `commands`),
+# and the lecture's own terms, which its Korean text writes in English too.
+_CODE = re.compile(r"`[^`]*`|\S*[_.()=:/\[\]]\S*")
+TERMS = {
+    "pytest",
+    "lessons",
+    "ReLU",
+    "seed",
+    "width",
+    "bias",
+    "False",
+    "MSE",
+    "SGD",
+    "epoch",
+    "cpu",
+}
+
+
+PROGRESS = re.compile(r"(?<!\S)[.FEsxX]+(?!\S)")  # a lesson's progress letters
+
+
+def english_lines(out: str) -> list[str]:
+    """The lines of ``out`` that still say something in English words."""
+    english = []
+    for line in out.splitlines():
+        words = re.findall(r"[A-Za-z]{2,}", PROGRESS.sub(" ", _CODE.sub(" ", line)))
+        if any(word not in TERMS and word not in LESSONS for word in words):  # names are code
+            english.append(line)
+    return english

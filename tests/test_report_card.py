@@ -18,7 +18,7 @@ import pytest
 
 from checks.grader.report_card import failure_lines, not_attempted_lines
 from checks.grader.scores import Outcome
-from tests._card import misreported, score_table_is_last
+from tests._card import english_lines, misreported, score_table_is_last
 from tests._fake_project import REPO
 
 SUBMISSIONS = REPO / "tests/submissions"
@@ -46,12 +46,12 @@ def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def graded(release: Path, tmp_path: Path, lesson: str, source: str) -> tuple[str, dict]:
+def graded(release: Path, tmp_path: Path, lesson: str, source: str, *args: str) -> tuple[str, dict]:
     """Run one lesson of a copy of the release with ``source`` as the student's file."""
     copy = tmp_path / "copy"
     shutil.copytree(release, copy)
     (copy / "lessons" / f"{lesson}.py").write_text(source)
-    run = pytest_in(copy, f"lessons/{lesson}.py", "--grade-json", "grade.json")
+    run = pytest_in(copy, f"lessons/{lesson}.py", "--grade-json", "grade.json", *args)
     assert (copy / "grade.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
     return run.stdout, json.loads((copy / "grade.json").read_text())
 
@@ -71,7 +71,10 @@ def test_one_mistake_reads_as_one_block(release, tmp_path):
 
 def test_code_that_raises_says_where_in_one_line(release, tmp_path):
     source = (REPO / "lessons/memorise_noise.py").read_text()
-    wrong = source.replace("X.double().reshape(len(X), 1), torch.ones(len(X), 1,", "X, torch.ones(")
+    # [x, 1] built from a column and a 1-D tensor: torch.cat raises in the lesson's process.
+    wrong = source.replace(
+        "X.double().reshape(len(X), 1), torch.ones(len(X), 1,", "X.double(), torch.ones(len(X),"
+    )
     assert wrong != source
     out, grade = graded(release, tmp_path, "memorise_noise", wrong)
 
@@ -95,6 +98,41 @@ def test_listing_exits_zero(release, option):
     run = pytest_in(release, "lessons", option, "-q")
     assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
     assert "snapshot" not in run.stdout
+
+
+@pytest.mark.parametrize("lesson_file", [None, "mistake_no_bias/relu_nodes.py"])
+def test_korean_report_card_has_no_english_line(release, tmp_path, lesson_file):
+    """``--lang ko`` on the untouched release and on a wrong lesson: every line in Korean (code,
+    commands and the lecture's English terms aside)."""
+    if lesson_file is None:
+        run = pytest_in(release, "lessons", "--lang", "ko")
+        out = run.stdout
+    else:
+        source = (SUBMISSIONS / lesson_file).read_text()
+        out, _grade = graded(release, tmp_path, "relu_nodes", source, "--lang", "ko")
+    assert "합계" in out and "실습별 점수" in out, out
+    assert english_lines(out) == [], out
+
+
+def test_the_compiled_catalogs_are_their_po_files(tmp_path):
+    """The .mo files are committed (an editable install compiles nothing): each must be what
+    Babel compiles from its .po today."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    locale = REPO / "checks/grader/locale"
+    pos = sorted(locale.glob("*/LC_MESSAGES/lessons.po"))
+    assert pos
+    for po in pos:
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        assert not any(m.fuzzy or not m.string for m in catalog if m.id), f"{po}: untranslated"
+        compiled = tmp_path / "lessons.mo"
+        with compiled.open("wb") as handle:
+            write_mo(handle, catalog)
+        assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
+            f"{po.with_suffix('.mo')} is stale: pybabel compile -d checks/grader/locale -D lessons"
+        )
 
 
 def _failed(name: str, reason: str, lesson: str = "relu_nodes", homework: str = "") -> Outcome:

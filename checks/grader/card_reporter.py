@@ -22,9 +22,27 @@ from _pytest import timing
 from _pytest.terminal import TerminalReporter, format_session_duration
 
 from checks.grader.collection import lesson_name
+from checks.grader.i18n import LANGUAGE, N_
 from checks.grader.report_card import failure_lines, figure_lines, not_attempted_lines
 from checks.grader.scoring import SCORER, Scorer
 
+# pytest's words in its "69 failed, 28 passed" count, for the catalog.
+COUNT_WORDS = {
+    word.removeprefix("{n} "): word
+    for word in (
+        N_("{n} failed"),
+        N_("{n} passed"),
+        N_("{n} skipped"),
+        N_("{n} error"),
+        N_("{n} errors"),
+        N_("{n} deselected"),
+        N_("{n} xfailed"),
+        N_("{n} xpassed"),
+        N_("{n} warning"),
+        N_("{n} warnings"),
+        N_("{n} rerun"),
+    )
+}
 MAX_WIDTH = 100  # columns: a report card line is read, not scrolled sideways
 
 
@@ -51,6 +69,8 @@ class ReportCard(TerminalReporter):
         # pytest's default; anything else was asked for on the command line (-rs, -ra, ...).
         self._short_summary_asked = config.option.reportchars not in ("fE", "")
         self._unfiltered = False
+        self.lang = config.stash[LANGUAGE]
+        self._ = self.lang.gettext
 
     @property
     def width(self) -> int:
@@ -79,8 +99,10 @@ class ReportCard(TerminalReporter):
             super().report_collect(final=True)
             return
         self.write_line(
-            f"pytest lessons: {claims} claims in {len(lessons)} lesson(s), "
-            f"{len(items) - claims} figure checks; `pytest -v` shows pytest's full report"
+            self._(
+                "pytest lessons: {claims} claims in {lessons} lesson(s), {figures} figure "
+                "checks; `pytest -v` shows pytest's full report"
+            ).format(claims=claims, lessons=len(lessons), figures=len(items) - claims)
         )
 
     # -- the middle: one progress line per lesson -----------------------------------------------
@@ -93,8 +115,9 @@ class ReportCard(TerminalReporter):
         if fspath != self.currentfspath:
             if self.currentfspath is not None and self._show_progress_info:
                 self._write_progress_information_filling_space()
+            if self.currentfspath is not None:
+                self._tw.line()  # the first lesson's line follows the header without a gap
             self.currentfspath = fspath
-            self._tw.line()
             self._tw.write(f"{lesson:<22} ")
         self._tw.write(res, flush=True, **markup)
 
@@ -103,6 +126,11 @@ class ReportCard(TerminalReporter):
         if _is_figure(report) and report.failed:
             lesson = _lesson_of(report.nodeid) or "?"
             self.figures_failed[lesson] = self.figures_failed.get(lesson, 0) + 1
+
+    def _count(self, text: str) -> str:
+        """pytest's "69 failed" in the card's language (English: as pytest says it)."""
+        number, _space, word = text.partition(" ")
+        return self._(COUNT_WORDS[word]).format(n=number) if word in COUNT_WORDS else text
 
     # -- the end: pytest's sections for other tests only, then the card --------------------------
     def getreports(self, name: str = ""):
@@ -125,7 +153,9 @@ class ReportCard(TerminalReporter):
         warnings = self.stats.get("warnings", [])
         if warnings and not self._warned:
             self._warned = True
-            self.write_line(f"{len(warnings)} warning(s): `pytest -v` shows them")
+            self.write_line(
+                self._("{n} warning(s): `pytest -v` shows them").format(n=len(warnings))
+            )
 
     def summary_stats(self) -> None:
         """The card, in place of pytest's "N failed, M passed" line: the table ends the run."""
@@ -133,19 +163,22 @@ class ReportCard(TerminalReporter):
         if not outcomes:
             super().summary_stats()
             return
-        lines = not_attempted_lines(outcomes, width=self.width)
-        lines += failure_lines(outcomes, width=self.width)
-        for line in figure_lines(self.figures_failed):
+        if self._tw.width_of_current_line == 0:
+            self.currentfspath = None  # the progress line is ended: no blank line after it
+        lines = not_attempted_lines(outcomes, width=self.width, lang=self.lang)
+        lines += failure_lines(outcomes, width=self.width, lang=self.lang)
+        for line in figure_lines(self.figures_failed, lang=self.lang):
             lines += textwrap.wrap(line, self.width, subsequent_indent="    ")
         for line in lines:
             self.write_line(line)
         # pytest's count of tests goes in the table's title: the table stays last, and tools
         # that read that count (pytester's assert_outcomes) still find it.
         parts, _color = self.build_summary_stats_line()
-        counts = ", ".join(text for text, _markup in parts)
+        counts = ", ".join(self._count(text) for text, _markup in parts)
         took = format_session_duration(self._session_start.elapsed().seconds)
-        self.write_sep("=", f"lesson scores ({counts} in {took})", fullwidth=self.width)
-        for line in self.scorer.card_lines(outcomes):
+        title = self._("lesson scores ({counts} in {took})").format(counts=counts, took=took)
+        self.write_sep("=", title, fullwidth=self.width)
+        for line in self.scorer.card_lines(outcomes, self._):
             for part in textwrap.wrap(line, self.width, subsequent_indent="  ") or [line]:
                 self.write_line(part)
 

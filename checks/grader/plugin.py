@@ -20,5 +20,6 @@ pytest_plugins = [
     "checks.grader.listing",
     "checks.grader.sandbox.hooks",
     "checks.grader.ordering",
+    "checks.grader.i18n",
     "checks.grader.card_reporter",
 ]

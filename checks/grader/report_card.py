@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
+from checks.grader.i18n import Language, language
 from checks.grader.scores import Outcome
 
 INDENT = "    "
@@ -25,11 +26,7 @@ MIN_HINT = 24  # columns: a shorter start of a stub's instruction says nothing
 # still one failure to the student.
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
-Gettext = Callable[[str], str]
-
-
-def _identity(text: str) -> str:
-    return text
+ENGLISH = language("en")
 
 
 def _cut(text: str, width: int) -> str:
@@ -41,10 +38,11 @@ def _points(points: float) -> str:
 
 
 def not_attempted_lines(
-    outcomes: Iterable[Outcome], *, width: int, _: Gettext = _identity
+    outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
 ) -> list[str]:
     """One line per homework function not written yet: which, how many claims and points wait
-    on it, and the start of its stub's instruction."""
+    on it, and the start of its stub's instruction (in English: shown only in English)."""
+    _ = lang.gettext
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         if o.outcome == "failed" and o.homework:
@@ -59,7 +57,7 @@ def not_attempted_lines(
         count += ", " + _("{points} points").format(points=_points(points))
         line = f"  {label:<{label_width}}  {count:<20}"
         hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
-        if width - len(line) >= MIN_HINT:  # the stub's instruction, where it fits
+        if lang.code == "en" and width - len(line) >= MIN_HINT:  # the stub's, where it fits
             line += " " + _cut(hint, width - len(line) - 1)
         lines.append(line.rstrip())
     return lines
@@ -75,9 +73,12 @@ def failure_key(outcome: Outcome) -> tuple[str, str]:
     return outcome.lesson, _NUMBER.sub("#", outcome.reason)
 
 
-def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _identity) -> list[str]:
+def failure_lines(
+    outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
+) -> list[str]:
     """Each failing claim once: ``FAILED lesson::claim: sentence``, then ``-> why``; claims
     failing the same way share the block."""
+    _ = lang.gettext
     groups: dict[tuple[str, str], list[Outcome]] = {}
     for o in outcomes:
         if o.outcome == "failed" and not o.homework:
@@ -85,9 +86,14 @@ def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _iden
     lines: list[str] = []
     for claims in groups.values():
         first = claims[0]
-        head = f"FAILED {first.lesson}::{first.name}: {_(first.description) or first.name}"
+        sentence = (first.ko if lang.code == "ko" else "") or first.description or first.name
+        head = _("FAILED {claim}: {sentence}").format(
+            claim=f"{first.lesson}::{first.name}", sentence=sentence
+        )
         lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
-        lines.append(f"{INDENT}-> {first.reason}")  # one line, as the grade report has it
+        lines.append(
+            f"{INDENT}-> {lang.reason(first.reason)}"
+        )  # one line, as the grade report has it
         if len(claims) > 1:
             others = claims[1:]
             points = sum(o.points for o in others)
@@ -106,8 +112,9 @@ def failure_lines(outcomes: Iterable[Outcome], *, width: int, _: Gettext = _iden
     return lines
 
 
-def figure_lines(failed: dict[str, int], *, _: Gettext = _identity) -> list[str]:
+def figure_lines(failed: dict[str, int], *, lang: Language = ENGLISH) -> list[str]:
     """One line per lesson whose figure snapshots failed: they follow from its homework."""
+    _ = lang.gettext
     return [
         _(
             "{lesson}: {n} figure(s) not drawn as in the lecture (figures are not graded; "

@@ -63,13 +63,17 @@ class Scorer:
     def graded(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.outcome != "pending"]
 
-    def card_lines(self, outcomes: list[Outcome]) -> list[str]:
-        """The score table, then the held-back points in one short line (the report card's)."""
-        lines = score_table(lesson_scores(outcomes, order=lesson_order()))
+    def card_lines(self, outcomes: list[Outcome], _=lambda text: text) -> list[str]:
+        """The score table, then the held-back points in one short line (the report card's;
+        ``_`` translates)."""
+        lines = score_table(lesson_scores(outcomes, order=lesson_order()), _)
         held = withheld.held_back_total(self.held_back, {o.lesson for o in outcomes})
         if held:
             lines.append(
-                f"+ {held:g} points for hidden claims, graded after you hand in (not in the total)"
+                _(
+                    "+ {points} points for hidden claims, graded after you hand in "
+                    "(not in the total)"
+                ).format(points=f"{held:g}")
             )
         return lines
 
