@@ -63,7 +63,7 @@ def says_got_vs_expected(reason: str) -> bool:
 
 # What a Korean line may keep in Latin letters: code (names with _ . ( ) = ::, `commands`),
 # and the lecture's own terms, which its Korean text writes in English too.
-_CODE = re.compile(r"`[^`]*`|\S*[_.()=:/\[\]]\S*")
+_CODE = re.compile(r"`[^`]*`|\S*[_.()=:/\[\]]\S*|\b[A-Za-z]+\d\w*")
 TERMS = {
     "pytest",
     "lessons",

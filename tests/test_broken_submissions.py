@@ -172,9 +172,9 @@ def test_broken_course_is_graded_lesson_by_lesson(pytester):
     # An untouched homework stub: its reason, and no traceback.
     assert re.search(r"not_attempted\.solve +1 claim, 2 points +Return the mean of X\.", out)
     assert "raise NotImplementedError" not in out
-    # A flood of prints: the end is kept, the rest cut.
-    assert "debugging line 19999" in out and "debugging line 100\n" not in out
-    assert "output cut" in out and len(out) < 60_000
+    # A flood of prints: the report card shows none of it (`pytest -v` shows its end, cut by
+    # the scorer: test_captured_output_keeps_its_end).
+    assert "debugging line" not in out and len(out) < 60_000
     # The report card: each failing claim named once, no machinery, the score table last.
     assert misreported(out, results) == []
     assert score_table_is_last(out)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.i18n import language
 from checks.grader.report_card import failure_lines, not_attempted_lines
 from checks.grader.scores import Outcome
 from tests._card import english_lines, misreported, score_table_is_last
@@ -114,23 +115,21 @@ def test_korean_report_card_has_no_english_line(release, tmp_path, lesson_file):
     assert english_lines(out) == [], out
 
 
-def test_the_compiled_catalogs_are_their_po_files(tmp_path):
-    """The .mo files are committed (an editable install compiles nothing): each must be what
-    Babel compiles from its .po today."""
-    from babel.messages.mofile import write_mo
+def test_the_compiled_catalogs_are_their_po_files():
+    """The .mo files are committed (an editable install compiles nothing): each must hold what
+    its .po holds, every message translated."""
+    from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    locale = REPO / "checks/grader/locale"
-    pos = sorted(locale.glob("*/LC_MESSAGES/lessons.po"))
+    pos = sorted((REPO / "checks/grader/locale").glob("*/LC_MESSAGES/lessons.po"))
     assert pos
     for po in pos:
         with po.open("rb") as handle:
-            catalog = read_po(handle)
-        assert not any(m.fuzzy or not m.string for m in catalog if m.id), f"{po}: untranslated"
-        compiled = tmp_path / "lessons.mo"
-        with compiled.open("wb") as handle:
-            write_mo(handle, catalog)
-        assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
+            source = {m.id: m.string for m in read_po(handle) if m.id}
+        with po.with_suffix(".mo").open("rb") as handle:
+            compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        assert all(source.values()), f"{po}: untranslated messages"
+        assert compiled == source, (
             f"{po.with_suffix('.mo')} is stale: pybabel compile -d checks/grader/locale -D lessons"
         )
 
@@ -184,3 +183,17 @@ def test_homework_not_attempted_is_one_line_per_function():
     ]
     assert lines[2].split()[:4] == ["relu_nodes.decompose", "1", "claim,", "1"]
     assert failure_lines(outcomes, width=80) == []  # not named again as failures
+
+
+def test_a_reason_is_translated_through_its_catalog_template():
+    """Claims make English reasons from N_() templates; the card matches them and formats the
+    Korean template with the same values (nested templates too); anything else stays."""
+    ko = language("ko")
+    assert ko.reason("claim does not hold: got 3, expected 4") == (
+        "주장이 성립하지 않음: 3을(를) 얻음, 기대한 값은 4"
+    )
+    assert ko.reason("build_model(2, seed=1): the lecture's layers have no bias (bias=False)") == (
+        "build_model(2, seed=1): 강의의 층에는 편향이 없음 (bias=False)"
+    )
+    assert ko.reason("something else entirely") == "something else entirely"
+    assert language("en").reason("claim does not hold") == "claim does not hold"
