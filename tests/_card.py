@@ -25,16 +25,26 @@ def times_named(card: str, claim: str) -> int:
     return full + listed
 
 
+def blocks_by_lesson(card: str) -> dict[str, str]:
+    """The card's failure blocks (from one ``FAILED lesson::claim`` line to the next), joined
+    per lesson: claims of different lessons may share a name."""
+    blocks: dict[str, str] = {}
+    for block in re.split(r"^(?=FAILED )", card, flags=re.MULTILINE):
+        if match := re.match(r"FAILED (\w+)::", block):
+            blocks[match[1]] = blocks.get(match[1], "") + block
+    return blocks
+
+
 def misreported(out: str, results: dict) -> list[str]:
     """Failing claims the card does not name exactly once (homework not attempted is named by
     its function instead, so it is left out), and machinery paths it shows."""
-    card = card_of(out)
+    blocks = blocks_by_lesson(card_of(out))
     wrong = []
     for test in results["tests"]:
         if test["status"] != "failed" or "not attempted yet" in test["output"]:
             continue
-        claim = test["name"].split("::", 1)[1]
-        if (n := times_named(card, claim)) != 1:
+        lesson, claim = test["name"].split("::", 1)
+        if (n := times_named(blocks.get(lesson, ""), claim)) != 1:
             wrong.append(f"{test['name']} named {n} times")
     wrong += [f"machinery in the output: {m}" for m in MACHINERY if m in out]
     return wrong

@@ -78,9 +78,19 @@ class ReportCard(TerminalReporter):
 
     # -- the top: one header line ------------------------------------------------------------
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        # pytest's (the platform, plugins and the lessons plugin's own lines) is for -v.
+        """pytest's header (platform, plugins, the lessons plugin's lines) is for -v; a grading
+        run (--grade-json: lessons grade, Gradescope) keeps the plugin's lines (torch, threads,
+        how the sandbox confines), which its log's reader, the instructor, needs."""
         self._session = session
         self._session_start = timing.Instant()
+        if self.config.getoption("grade_json", None):
+            lines = self.config.hook.pytest_report_header(
+                config=self.config, start_path=self.startpath
+            )
+            for line_or_lines in reversed(lines):
+                for line in [line_or_lines] if isinstance(line_or_lines, str) else line_or_lines:
+                    if line.startswith("lessons: "):
+                        self.write_line(line)
 
     def pytest_collection(self) -> None:
         pass  # no "collecting ..." line
