@@ -15,7 +15,7 @@ from pathlib import Path
 import _pytest
 import pytest
 
-from tests._fake_project import by_name, grade, make_project
+from tests._fake_project import grade, make_project
 from tests._processes import alive, watching
 
 HONEST = """\
@@ -231,7 +231,7 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
         reason("honest::test_largest")
         == "not attempted yet: Homework (x): the largest eigenvalue of X"
     )
-    assert by_name(results)["test_answer"]["status"] == "passed"
+    assert tests["honest::test_answer"]["status"] == "passed"
     assert json.loads(path.read_text()) == results  # nothing rewrote the file since
     assert outliving.pids, "the lesson's fork was never seen running"
     assert not any(alive(pid) for pid in outliving.pids), (
