@@ -259,8 +259,8 @@ def test_release_of_this_project(tmp_path, pytester, monkeypatch):
     assert not (out / "tests/submissions").exists(), "worked solutions shipped to students"
     # The release is the student's (issue 17): their guide, in English and Korean, and none of
     # the instructor's files or sections.
-    for folder in ("tests", ".ci", "docs"):
-        assert not (out / folder).exists(), f"{folder}/ shipped to students"
+    for folder in ("tests", ".ci", "docs", "babel.cfg"):
+        assert not (out / folder).exists(), f"{folder} shipped to students"
     assert (out / "README.md").read_bytes() == (REPO / "docs/student/README.md").read_bytes()
     assert (out / "README.ko.md").read_bytes() == (REPO / "docs/student/README.ko.md").read_bytes()
     guide = (out / "README.md").read_text() + (out / "README.ko.md").read_text()

@@ -43,6 +43,7 @@ WORKED_SOLUTIONS = ("tests/submissions",)
 # Not the student's either: the machinery's tests, CI and the instructor's documentation. The
 # release ships the lessons, the checks and the student's own guide.
 INSTRUCTOR_ONLY = ("tests", ".ci", "docs")
+INSTRUCTOR_FILES = ("babel.cfg",)  # the catalogs' extraction set-up (the .mo files do ship)
 # The student's guide, kept with the instructor's docs, becomes the release's README.
 STUDENT_GUIDE = {"docs/student/README.md": "README.md", "docs/student/README.ko.md": "README.ko.md"}
 
@@ -122,7 +123,7 @@ def release(root: Path, out: Path) -> Released:
     done = Released()
     guide = {name: target for name, target in STUDENT_GUIDE.items() if (root / name).is_file()}
     for name in project_files(root):
-        if _under(name, INSTRUCTOR_ONLY):
+        if _under(name, INSTRUCTOR_ONLY) or name.as_posix() in INSTRUCTOR_FILES:
             continue
         if name.as_posix() in ("README.md", "README.ko.md") and guide:
             continue  # the instructor's README: the student's guide stands in its place
