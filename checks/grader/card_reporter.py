@@ -21,6 +21,7 @@ import pytest
 from _pytest import timing
 from _pytest.terminal import TerminalReporter, format_session_duration
 
+from checks.grader import withheld
 from checks.grader.collection import lesson_name
 from checks.grader.i18n import LANGUAGE, N_
 from checks.grader.report_card import failure_lines, figure_lines, not_attempted_lines
@@ -79,11 +80,12 @@ class ReportCard(TerminalReporter):
     # -- the top: one header line ------------------------------------------------------------
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """pytest's header (platform, plugins, the lessons plugin's lines) is for -v; a grading
-        run (--grade-json: lessons grade, Gradescope) keeps the plugin's lines (torch, threads,
-        how the sandbox confines), which its log's reader, the instructor, needs."""
+        run (--grade-json in the instructor's copy: lessons grade, Gradescope) keeps the plugin's
+        lines (torch, threads, how the sandbox confines), which its log's reader needs."""
         self._session = session
         self._session_start = timing.Instant()
-        if self.config.getoption("grade_json", None):
+        grading = self.config.getoption("grade_json", None)
+        if grading and not withheld.is_release(self.config.rootpath):
             lines = self.config.hook.pytest_report_header(
                 config=self.config, start_path=self.startpath
             )
