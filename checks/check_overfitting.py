@@ -11,6 +11,7 @@ import itertools
 import pytest
 import torch
 
+from checks.compare import expect_close
 from checks.reference import nets
 from checks.reference.data import piecewise_data
 from checks.reference.oracles import mse
@@ -123,7 +124,10 @@ def sweep(lesson, device, reading):
     return _reference_sweep(device)
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="held_out_loss(model, X, y)는 떼어 둔 자료에서 신경망 예측의 MSE다 (상대오차 1e-5): 노드 50개 신경망을 실습의 학습(seed 0) 전후로, 새 점 1000개에서.",
+)
 def test_held_out_loss_measures_a_trained_net(lesson):
     """held_out_loss(model, X, y) is the MSE of a net's predictions on held-out data (to 1e-5
     relative): a 50-node net before and after the lesson's training (seed 0), on 1000 new points."""
@@ -133,7 +137,10 @@ def test_held_out_loss_measures_a_trained_net(lesson):
     _expect_held_out_loss(lesson, trained, X, y, name="held_out_loss(trained net, X, y)")
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="held_out_loss는 가중치를 하나도 바꾸지 않고 그래디언트도 남기지 않는다: 두 번 물으면 같은 신경망을 두 번 잰다 (재는 것은 학습이 아니다).",
+)
 def test_held_out_loss_leaves_the_net_alone(lesson):
     """held_out_loss changes no weight and leaves no gradient behind: asked twice, it measures
     the same net twice (measuring is not training)."""
@@ -145,7 +152,10 @@ def test_held_out_loss_leaves_the_net_alone(lesson):
     assert first == second, f"held_out_loss gave {first:.6g}, then {second:.6g} on the same net"
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="best_width(sweep)는 seed 100개에 걸쳐 평균한 떼어 둔 자료의 MSE가 가장 낮은 폭이다.",
+)
 def test_best_width_reads_the_sweep(lesson, sweep):
     """best_width(sweep) is the width whose held-out MSE, averaged over the 100 seeds, is lowest."""
     _expect_best_width(lesson, sweep, name="best_width(sweep)")
@@ -158,7 +168,10 @@ def _paired_rise(sweep, low: int, high: int) -> tuple[float, float]:
     return float(diff.mean()), float(diff.std() / len(diff) ** 0.5)
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="seed 100개에 걸쳐 평균하면 더 넓은 신경망일수록 학습 MSE가 낮게 끝난다: 폭(5, 10, 20, 50, 100, 200)이 한 단계 넓어질 때마다 이전의 0.75배보다 작아진다.",
+)
 def test_train_loss_keeps_falling_with_width(sweep):
     """Averaged over 100 seeds, every wider net ends with a lower training MSE: each step in width
     (5, 10, 20, 50, 100, 200) cuts it to less than 0.75 of the previous one."""
@@ -167,7 +180,10 @@ def test_train_loss_keeps_falling_with_width(sweep):
         assert wide < TRAIN_FALL * narrow, f"mean train MSE by width: {train}"
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="같은 과정에서 뽑은 떼어 둔 자료에서 평균 MSE는 중간 폭, best_width(sweep)(측정: 노드 50개)에서 가장 낮고, 가장 넓은 신경망(노드 200개)은 그 최선의 폭보다 seed에 걸친 짝지은 차이의 표준오차 3배 넘게 나쁘다: 노드가 많을수록 과적합이 크다.",
+)
 def test_held_out_loss_stops_improving_and_rises(lesson, sweep):
     """On held-out data from the same process the mean MSE is lowest at a middle width,
     best_width(sweep) (measured: 50 nodes), and the widest nets (200 nodes) score worse than that
@@ -180,7 +196,10 @@ def test_held_out_loss_stops_improving_and_rises(lesson, sweep):
     assert rise > STANDARD_ERRORS * standard_error, f"rise {rise:.4f} ± {standard_error:.4f}"
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="노드 50개부터 평균 학습 MSE는 잡음 분산 0.09보다 낮지만 (신경망이 잡음의 일부를 맞춤) 떼어 둔 자료의 평균 MSE는 그보다 높게 남는다: 맞춘 잡음은 새 자료로 이어지지 않는다.",
+)
 def test_wide_nets_fit_noise_they_cannot_predict(sweep):
     """From 50 nodes on, the mean train MSE is below the noise variance 0.09 (the nets fit part of
     the noise) while the mean held-out MSE stays above it: fitted noise does not carry over."""
@@ -191,7 +210,10 @@ def test_wide_nets_fit_noise_they_cannot_predict(sweep):
             assert train < NOISE_VARIANCE < held, f"width {width}: train {train}, held-out {held}"
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="벤치마크: 전체 sweep(폭 6개 x seed 100개 x 500 epoch)을 시간을 재며 다시 해도 모든 신경망의 학습 MSE와 떼어 둔 자료의 MSE가 세션의 sweep과 같다 (1e-6 이내).",
+)
 def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, sweep):
     """Benchmark: the whole sweep (6 widths x 100 seeds x 500 epochs), timed, gives every net the
     same train and held-out MSE as the session's sweep (to 1e-6)."""
@@ -205,11 +227,27 @@ def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, swee
         rounds=3,
         what="width sweep, 6 widths x 100 seeds",
     )
-    assert torch.allclose(result.train, sweep.train, rtol=1e-6, atol=0)
-    assert torch.allclose(result.held_out, sweep.held_out, rtol=1e-6, atol=0)
+    expect_close(
+        result.train,
+        sweep.train,
+        rtol=1e-6,
+        name="timed sweep's train MSE",
+        what="the session's sweep",
+    )
+    expect_close(
+        result.held_out,
+        sweep.held_out,
+        rtol=1e-6,
+        name="timed sweep's held-out MSE",
+        what="the session's sweep",
+    )
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="held_out_loss는 다른 폭, seed, 자료 크기에서도, 그리고 평범한 Linear에서도 맞다.",
+)
 def test_held_out_loss_holds_for_other_nets(lesson):
     """held_out_loss is right for other widths, seeds and data sizes, and for a plain Linear."""
     for width, seed in ((5, 11), (200, 4)):
@@ -222,7 +260,11 @@ def test_held_out_loss_holds_for_other_nets(lesson):
     _expect_held_out_loss(lesson, line, X, y, name="held_out_loss(Linear(1, 1))")
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="best_width는 만들어 낸 sweep도 바르게 읽는다: 최선의 폭이 처음, 끝, 가운데에 있을 때, 그리고 seed 하나의 최솟값이나 학습 손실이 다른 곳을 가리킬 때도 평균이 가장 낮은 폭을 고른다.",
+)
 def test_best_width_holds_for_other_sweeps(lesson):
     """best_width reads made-up sweeps right: the best width first, last or in the middle, and
     the lowest mean where a single seed's lowest value or the train losses point elsewhere."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.grader import bulk
+from checks.grader import bulk, gradebook
 from checks.grader.gradebook import GRADED
 from checks.grader.grading_run import CappedLog
 from checks.grader.submissions import safe_name
@@ -289,3 +289,37 @@ def test_a_flood_of_output_keeps_its_head_and_tail_and_counts_the_rest(tmp_path)
     assert f"[... {dropped} bytes of output left out ...]" in text
     assert text.endswith("the summary at the end\n[lessons grade] pytest exited with code 1\n")
     assert len(text) < 1000 + 500 + 200
+
+
+def _claim_result(name: str, reason: str, status: str = "failed") -> dict:
+    return {
+        "name": name,
+        "score": 0,
+        "max_score": 1,
+        "status": status,
+        "output": f"It holds.\n{reason}",
+    }
+
+
+def test_notes_say_in_one_line_why_lessons_were_not_fully_graded():
+    results = {
+        "tests": [
+            _claim_result("a::test_x", "lesson 'a' does not import: SyntaxError: invalid syntax"),
+            _claim_result("a::test_y", "lesson 'a' does not import: SyntaxError: invalid syntax"),
+            _claim_result("b::test_x", "the lesson process exited with code 0 while importing b"),
+            _claim_result(
+                "c::test_x",
+                "the lesson process was killed by signal 9 (SIGKILL) (out of memory) while calling f",
+            ),
+            _claim_result("d::test_x", "timed out after 60 s"),
+            _claim_result("e::test_x", "the fit's layer's lesson process has stopped"),
+            _claim_result("f::test_x", "got 3, expected 4"),  # wrong, but graded
+            _claim_result("g::test_x", "", status="passed"),
+        ]
+    }
+    assert gradebook.trouble_notes(results) == (
+        "a: does not import (SyntaxError: invalid syntax) [2 claims]; "
+        "b: its process exited with code 0; c: its process was killed by signal 9 (SIGKILL); "
+        "d: timed out (60 s); e: its process crashed"
+    )
+    assert gradebook.trouble_notes({"tests": [results["tests"][-2]]}) == ""

@@ -83,7 +83,11 @@ def test_snapshot_cycle_and_report(project):
     assert 'src="data:image/png;base64,' in html and "test_diagram" in html
     assert f"lesson report: {project / 'report' / 'index.html'}" in first.stdout
 
-    wrong = run(project, slope="-2")
+    card = run(project, slope="-2")  # the report card: one line, no --snapshot-update advice
+    assert card.returncode == 1
+    assert "toy: 1 figure(s) not drawn as in the lecture" in card.stdout, card.stdout
+    assert "--snapshot-update" not in card.stdout
+    wrong = run(project, "-v", slope="-2")  # pytest's full report: how it differs, and where
     assert wrong.returncode == 1
     assert "figure differs from its snapshot: pixel RMS" in wrong.stdout
     diff = project / ".pytest_cache" / "figure-results" / "check_toy" / "test_figure_fit-diff.png"

@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from checks.grader.submissions import course_lessons, place
+from tests._card import says_got_vs_expected
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -223,6 +224,12 @@ def test_submission_is_graded_as_expected(case, tmp_path):
         for path in sorted((SUBMISSIONS / case).glob("*.py"))
     ]
     problems = [p for p in problems if p]
+    # Every failing claim says why in one got-vs-expected line (the same run: no extra cost).
+    problems += [
+        f"{t['name']} fails without a got-vs-expected line: {t['output'].splitlines()[-1]!r}"
+        for t in results["tests"]
+        if t["status"] == "failed" and not says_got_vs_expected(t["output"].splitlines()[-1])
+    ]
     assert not problems, f"case {case}:\n" + "\n".join(problems)
 
 

@@ -4,7 +4,9 @@
 - ``collection`` (lessons -> their checks, the ``lesson`` fixture), ``claims`` (the validated
   ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
   ``denormals`` (torch settings for the session), ``benchmarks`` (machine info).
-- ``feedback`` (one line per failure), ``scores`` and ``scoring`` (the score table), ``grade_json``
+- ``feedback`` (one line per failure), ``report_card`` and ``card_reporter`` (what ``pytest
+  lessons`` prints: the report card), ``i18n`` (``--lang ko``: gettext catalogs in ``locale/``),
+  ``ordering`` (the lecture's order), ``scores`` and ``scoring`` (the score table), ``grade_json``
   (Gradescope's results.json), ``listing`` (``--claims``), ``withheld`` (held-back points).
 - ``snapshots`` and ``pixels`` (figure and diagram snapshots), ``report`` and ``report_html``
   (``--lesson-report``), ``bench_report`` (the CPU/GPU benchmark report).

@@ -25,7 +25,15 @@ from typing import TextIO
 
 from checks.grader import grading_run
 from checks.grader.collection import LESSONS_DIR
-from checks.grader.gradebook import GRADED, Row, load, points_of, save, write_csv
+from checks.grader.gradebook import (
+    GRADED,
+    Row,
+    load,
+    points_of,
+    save,
+    trouble_notes,
+    write_csv,
+)
 from checks.grader.progress import Progress
 from checks.grader.project_copy import Snapshot, export, keep_only_grading, snapshot
 from checks.grader.submissions import (
@@ -83,6 +91,7 @@ def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeo
         if results.is_file() and finished.returncode is not None:
             data = json.loads(results.read_text(encoding="utf-8"))
             row.points, row.total, row.max = points_of(data, course.lessons)
+            row.notes = "; ".join(note for note in (row.notes, trouble_notes(data)) if note)
             shutil.copyfile(results, grade_file)
             row.status = GRADED if trouble is None else f"incomplete: {trouble}"
         elif finished.returncode is None:
