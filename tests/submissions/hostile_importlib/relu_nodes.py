@@ -1,6 +1,6 @@
 # expect: fails test_build_model_gives_the_lectures_weights test_build_model_with_other_widths_and_seeds
-# reason: not for a lesson's process
-# hostile: build_model imports the grader's reference net (checks.reference)
+# reason: No module named 'checks'
+# hostile: build_model imports the grader's reference net (checks.reference): a box holds no checks/ (in the fallback its guard refuses: "not for a lesson's process")
 """Example 3 continued: one ReLU node cannot fit the kinked data, two can, and a seed can trap two.
 
 The nets are the lecture's ``Linear(1, width, bias=False) -> ReLU -> Linear(width, 1, bias=False)``
