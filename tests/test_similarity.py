@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = REPO / "tests" / "submissions"
 LESSONS = course_lessons(REPO)
 COURSE = {lesson: REPO / "lessons" / f"{lesson}.py" for lesson in LESSONS}
-# The one style that is the instructor's code itself ("# style: the instructor's"), so it is
-# rightly flagged as the course solution.
-INSTRUCTORS_OWN = {("style_lecture", "learning_rate")}
+# Styles that are the instructor's code itself, so rightly flagged as the course solution: none
+# since learning_rate's solution writes the Hessian inline (style_lecture keeps a helper of its own).
+INSTRUCTORS_OWN: set[tuple[str, str]] = set()
 
 
 def styles() -> dict[str, dict[str, Path]]:

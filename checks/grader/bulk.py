@@ -62,6 +62,7 @@ class Course:
     lessons: tuple[str, ...]
     version: Snapshot
     copy: Path  # the exported project every submission's copy is made from
+    solutions: Path  # the instructor's lessons, for the similarity report only (never graded in)
 
 
 def find(submissions: Path, out: Path) -> list[Submission]:
@@ -143,7 +144,7 @@ def _with_similarity(rows, subs, course: Course, out: Path, stream: TextIO) -> d
             files[sub.name] = lesson_files(sub.folder, course.lessons)
         except SubmissionError:
             continue
-    reference = {name: course.copy / LESSONS_DIR / f"{name}.py" for name in course.lessons}
+    reference = {name: course.solutions / f"{name}.py" for name in course.lessons}
     try:
         # Here, not at the top: copydetect imports matplotlib.pyplot (~1-2 s), which every other
         # `lessons` command would pay for.
@@ -192,8 +193,11 @@ def grade_all(
     if unchanged:
         print(f"{unchanged} unchanged since graded: not graded again (--force does)", file=stream)
     with tempfile.TemporaryDirectory(prefix="lessons-course-") as temp:
-        course = Course(lessons, version, Path(temp) / "project")
+        course = Course(lessons, version, Path(temp) / "project", Path(temp) / "solutions")
         export(root, course.copy, version)
+        # The course's own solutions are what a copy is compared with; the grading copy keeps
+        # only their released stubs (a lesson process must find no answer in it).
+        shutil.copytree(course.copy / LESSONS_DIR, course.solutions)
         keep_only_grading(course.copy)
         progress = Progress(len(todo), stream)
         write_csv(out / CSV, list(rows.values()), lessons)

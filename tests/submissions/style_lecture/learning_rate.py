@@ -1,5 +1,5 @@
 # expect: full
-# style: the instructor's: mse_hessian and eigvalsh
+# style: a Hessian helper of its own (mse_hessian), then eigvalsh
 """Homework: Example 2 with lr 0.1 instead of 0.01 diverges. Explain why, with numbers.
 
 The MSE of a linear model is a quadratic bowl in its weights, with the same Hessian
