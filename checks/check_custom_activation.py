@@ -13,7 +13,6 @@ from checks.validate import expect_data, expect_fit, expect_tensor
 from lessons import _lecture
 from lessons._diagrams import STYLES
 from lessons._oracles import two_slope_fit
-from lessons._train import fit
 
 pytestmark = pytest.mark.timeout(120)  # a 5000-epoch fit with a student's layer: ~5 s, not 300
 
@@ -148,12 +147,12 @@ def test_build_model_gives_the_lectures_net(lesson, data):
 
 
 @pytest.mark.claim(points=1)
-def test_mooyaho_net_trains_like_the_lectures(probe_fit, data):
+def test_mooyaho_net_trains_like_the_lectures(probe_fit, data, train):
     """The net of build_model(500, seed=1) trains as the lecture's does: over its first 10 epochs
     (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
     sigmoid(200x)'s."""
     X, y = data
-    reference = fit(_lecture.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
+    reference = train(_lecture.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
     got, want = probe_fit.losses.double(), reference.losses.double()
     off = ((got - want).abs() / want).max()
     epoch = int(((got - want).abs() / want).argmax())

@@ -15,7 +15,6 @@ from lessons._diagrams import STYLES
 from lessons._oracles import least_squares, with_intercept
 from lessons._seeding import lecture_seed
 from lessons._train import FitResult
-from lessons._train import fit as reference_fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
 pytestmark = pytest.mark.timeout(60)
@@ -122,12 +121,12 @@ def test_design_matrix_is_ones_then_x(lesson, data):
 
 
 @pytest.mark.claim(points=2)
-def test_train_matches_fit_on_example_1(bias_fit, data, device):
+def test_train_matches_fit_on_example_1(bias_fit, data, device, train):
     """train(model, x, y, lr=0.1, epochs=1000) is the lecture's loop: on Example 1 its loss at
     every epoch and its trained weights are lessons.fit's (both engines), to float32 round-off."""
     x, y = data
     for engine in ("autograd", "auto"):
-        reference = reference_fit(
+        reference = train(
             _linear("bias", 1), x, y, lr=LR, epochs=EPOCHS, device=device, engine=engine
         )
         _matches_reference(bias_fit, reference, what="x*w + b")
@@ -215,7 +214,7 @@ def test_design_matrix_on_other_x(lesson):
 
 
 @pytest.mark.claim(points=2, visibility="hidden")
-def test_train_on_unseen_data(lesson, device):
+def test_train_on_unseen_data(lesson, device, train):
     """train follows lessons.fit on a model and data it never saw (both views, other seeds, 50
     points, lr 0.05, 200 epochs): the same loss at every epoch and the same weights."""
     x, y = _unseen_data()
@@ -229,7 +228,7 @@ def test_train_on_unseen_data(lesson, device):
             epochs=UNSEEN_EPOCHS,
             device=device,
         )
-        reference = reference_fit(
+        reference = train(
             _linear(view, seed), X, y, lr=UNSEEN_LR, epochs=UNSEEN_EPOCHS, engine="autograd"
         )
         _matches_reference(result, reference, what=f"{view} view, unseen data")

@@ -15,7 +15,6 @@ from checks.timing import time_training
 from checks.validate import expect_number
 from lessons import _lecture
 from lessons._oracles import mse
-from lessons._train import fit
 
 NOISE_VARIANCE = 0.3**2  # what even the true curve scores on held-out data
 # Each width must at least cut the mean train loss by a quarter (measured: by 0.32x to 0.52x).
@@ -28,13 +27,14 @@ LR, EPOCHS, TRAIN_POINTS, HELD_OUT_POINTS = 0.01, 500, 20, 1000  # the lesson's 
 RTOL = 1e-5
 
 
-def _net_and_data(width: int, seed: int, *, trained: bool = True):
-    """A net of the lesson's kind (the engine's copy), trained by fit if asked, and held-out data:
-    another noise draw of the lecture's piecewise process."""
+def _net_and_data(width: int, seed: int, *, train=None):
+    """A net of the lesson's kind (the engine's copy), trained by ``train`` (the ``train``
+    fixture: lessons.fit) if given, and held-out data: another noise draw of the lecture's
+    piecewise process."""
     X, y = _lecture.piecewise_data(seed=seed, n=TRAIN_POINTS)
     model = _lecture.wide_model(width, seed=seed)
-    if trained:
-        model = fit(model, X, y, lr=LR, epochs=EPOCHS).model
+    if train is not None:
+        model = train(model, X, y, lr=LR, epochs=EPOCHS).model
     return model, _lecture.piecewise_data(seed=seed + 7919, n=HELD_OUT_POINTS)
 
 
@@ -77,7 +77,7 @@ def _made_up_sweep(lesson, widths, held_out):
 def reading(lesson):
     """The homework on small cases, before any sweep trains: an untrained net's held-out loss,
     and the best width of a made-up sweep whose lowest mean is not the lowest single value."""
-    model, (X, y) = _net_and_data(5, seed=3, trained=False)
+    model, (X, y) = _net_and_data(5, seed=3)
     _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(an untrained 5-node net, X, y)")
     sweep = _made_up_sweep(lesson, (4, 8, 16), [[0.5, 0.5, 0.5], [0.3, 0.3, 0.01], [0.2, 0.2, 0.2]])
     _expect_best_width(lesson, sweep, name="best_width(a made-up sweep of widths 4, 8, 16)")
@@ -90,12 +90,12 @@ def sweep(lesson, device, reading):
 
 
 @pytest.mark.claim(points=2)
-def test_held_out_loss_measures_a_trained_net(lesson):
+def test_held_out_loss_measures_a_trained_net(lesson, train):
     """held_out_loss(model, X, y) is the MSE of a net's predictions on held-out data (to 1e-5
     relative): a 50-node net before and after the lesson's training (seed 0), on 1000 new points."""
-    untrained, (X, y) = _net_and_data(50, seed=0, trained=False)
+    untrained, (X, y) = _net_and_data(50, seed=0)
     _expect_held_out_loss(lesson, untrained, X, y, name="held_out_loss(untrained net, X, y)")
-    trained, (X, y) = _net_and_data(50, seed=0)
+    trained, (X, y) = _net_and_data(50, seed=0, train=train)
     _expect_held_out_loss(lesson, trained, X, y, name="held_out_loss(trained net, X, y)")
 
 
@@ -103,7 +103,7 @@ def test_held_out_loss_measures_a_trained_net(lesson):
 def test_held_out_loss_leaves_the_net_alone(lesson):
     """held_out_loss changes no weight and leaves no gradient behind: asked twice, it measures
     the same net twice (measuring is not training)."""
-    model, (X, y) = _net_and_data(20, seed=1, trained=False)  # measuring needs no training
+    model, (X, y) = _net_and_data(20, seed=1)  # measuring needs no training
     first = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y)")
     second = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y), again")
     grads = [name for name, p in model.named_parameters() if p.grad is not None]
@@ -176,10 +176,10 @@ def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, swee
 
 
 @pytest.mark.claim(points=1, visibility="hidden")
-def test_held_out_loss_holds_for_other_nets(lesson):
+def test_held_out_loss_holds_for_other_nets(lesson, train):
     """held_out_loss is right for other widths, seeds and data sizes, and for a plain Linear."""
     for width, seed in ((5, 11), (200, 4)):
-        model, (X, y) = _net_and_data(width, seed=seed)
+        model, (X, y) = _net_and_data(width, seed=seed, train=train)
         _expect_held_out_loss(lesson, model, X[:37], y[:37], name=f"held_out_loss({width} nodes)")
     line = torch.nn.Linear(1, 1)
     with torch.no_grad():

@@ -3,7 +3,8 @@
 - ``plugin``: the pytest plugin; it loads one module per concept below.
 - ``collection`` (lessons -> their checks, the ``lesson`` fixture), ``claims`` (the validated
   ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
-  ``denormals`` (torch settings for the session), ``benchmarks`` (machine info).
+  ``denormals`` (torch settings for the session), ``benchmarks`` (machine info), ``fit_cache``
+  (the ``train`` fixture: the grader's fits, kept by the key ``fit_key`` makes).
 - ``feedback`` (one line per failure), ``scores`` and ``scoring`` (the score table), ``grade_json``
   (Gradescope's results.json), ``listing`` (``--claims``), ``withheld`` (held-back points).
 - ``snapshots`` and ``pixels`` (figure and diagram snapshots), ``report`` and ``report_html``

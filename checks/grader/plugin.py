@@ -10,6 +10,7 @@ pytest_plugins = [
     "checks.grader.devices",
     "checks.grader.threads",
     "checks.grader.denormals",
+    "checks.grader.fit_cache",
     "checks.grader.benchmarks",
     "checks.grader.scoring",
     "checks.grader.snapshots",
