@@ -8,12 +8,15 @@ first comment lines say what must happen:
 
 Each case is graded once, as an instructor grades a class: a fresh copy of this project, the
 case's lesson files copied into ``lessons/``, then ``pytest lessons/<lesson>.py ... --grade-json``
-in that copy (a subprocess, so the grade is what a real run writes).
+in that copy (a subprocess, so the grade is what a real run writes). The cases share one fit
+cache, as a class graded by ``lessons grade`` does (``--fit-cache``): a fit two cases ask for
+trains once, and every case's grade must come out right read from it as trained.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -55,7 +58,14 @@ def cases() -> list[str]:
     return sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir() and any(p.glob("*.py")))
 
 
-def grade_case(case: Path, work: Path) -> dict:
+@pytest.fixture(scope="session")
+def fit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fit cache for the session's cases; under pytest -n, one for all its workers."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fit-cache"
+
+
+def grade_case(case: Path, work: Path, fit_cache: Path | None = None) -> dict:
     """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
     lessons = sorted(case.glob("*.py"))
@@ -64,6 +74,7 @@ def grade_case(case: Path, work: Path) -> dict:
     grade = work / "grade.json"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
     command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
+    command += ["--fit-cache", str(fit_cache)] if fit_cache else ["--no-fit-cache"]
     run = subprocess.run(
         command, cwd=work, capture_output=True, text=True, timeout=GRADE_TIMEOUT, check=False
     )
@@ -106,8 +117,8 @@ def test_every_submission_says_what_it_expects():
 
 
 @pytest.mark.parametrize("case", cases())
-def test_submission_is_graded_as_expected(case, tmp_path):
-    results = grade_case(SUBMISSIONS / case, tmp_path / "project")
+def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
+    results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache)
     problems = [
         lesson_mismatch(path.stem, read_expectation(path), results["tests"])
         for path in sorted((SUBMISSIONS / case).glob("*.py"))
