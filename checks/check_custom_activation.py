@@ -1,18 +1,20 @@
 """Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise.
 
-The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the engine's copy of the
-lecture's (``lessons._lecture``). The fits train the net of the student's ``build_model``, with
+The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the grader's copy of the
+lecture's (``checks.reference``). The fits train the net of the student's ``build_model``, with
 the student's ``MOOYAHO`` in it.
 """
 
 import pytest
 import torch
 
+from checks.reference import nets
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import two_slope_fit
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_tensor
-from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import two_slope_fit
+from lessons._lecture import STEEPNESS
 
 pytestmark = pytest.mark.timeout(120)  # a 5000-epoch fit with a student's layer: ~5 s, not 300
 
@@ -29,7 +31,7 @@ PROBE_RTOL = 1e-5  # its losses: the same kernels give the same bits; other form
 
 def _steps(x: torch.Tensor) -> torch.Tensor:
     """Our sigmoid(200x), in float64."""
-    return torch.sigmoid(_lecture.STEEPNESS * x.double())
+    return torch.sigmoid(STEEPNESS * x.double())
 
 
 def _how_far(name: str, got: torch.Tensor, x: torch.Tensor) -> str:
@@ -54,7 +56,7 @@ STEP_X = torch.linspace(-0.05, 0.05, 1001)
 
 @pytest.fixture(scope="module")
 def data():
-    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+    return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,10 @@ def wide_fit(lesson, data, device, probe_fit):
     return expect_fit(result, epochs=EPOCHS)
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="mooyaho(x)는 0에서 0.5이고 |x| >= 0.05이면 0 또는 1과 1e-4 이내로 같다: 0에서의 계단이다.",
+)
 def test_mooyaho_is_almost_a_step(lesson):
     """mooyaho(x) is 0.5 at 0 and within 1e-4 of 0 / 1 once |x| >= 0.05: a step at 0."""
     x = torch.tensor([-1.0, -0.05, 0.0, 0.05, 1.0])
@@ -96,7 +101,10 @@ def test_mooyaho_is_almost_a_step(lesson):
     )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="mooyaho(x)는 강의의 입력 linspace(-10, 10, 100)과 계단을 가로지르는 점 1001개 [-0.05, 0.05]에서 float32 반올림 오차(1e-6)까지 sigmoid(200x)와 같다.",
+)
 def test_mooyaho_is_sigmoid_of_200x(lesson):
     """mooyaho(x) is sigmoid(200x) to float32 round-off (1e-6) on the lecture's inputs
     linspace(-10, 10, 100) and on 1001 points across the step, [-0.05, 0.05]."""
@@ -104,7 +112,10 @@ def test_mooyaho_is_sigmoid_of_200x(lesson):
         _expect_steps(lesson.mooyaho(x), x, name="mooyaho(x)")
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="MOOYAHO 층은 원소마다 sigmoid(200x)를 계산하는 nn.Module이어서 (1e-6까지) nn.Sequential 안에 들어갈 수 있다.",
+)
 def test_mooyaho_layer_applies_the_function(lesson):
     """The MOOYAHO layer is an nn.Module computing sigmoid(200x) element-wise (to 1e-6), so it can
     sit in nn.Sequential."""
@@ -129,7 +140,10 @@ def _compare_weights(model, reference, *, name: str) -> None:
         )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="build_model(500, seed=1)은 강의의 net4: 편향이 있는 Linear(1, 500) -> MOOYAHO -> Linear(500, 1)이고, 초기 가중치가 강의와 비트 하나까지 같으며, 자료에 대한 출력이 강의의 신경망과 같다 (1e-5까지).",
+)
 def test_build_model_gives_the_lectures_net(lesson, data):
     """build_model(500, seed=1) is the lecture's net4: Linear(1, 500) -> MOOYAHO ->
     Linear(500, 1) with biases, with the lecture's initial weights bit for bit, and its output on
@@ -137,7 +151,7 @@ def test_build_model_gives_the_lectures_net(lesson, data):
     X, _ = data
     model = lesson.build_model(WIDTH, seed=1)
     assert isinstance(model, torch.nn.Module), f"build_model returned a {type(model).__name__}"
-    reference = _lecture.wide_model(WIDTH, seed=1)
+    reference = nets.wide_model(WIDTH, seed=1)
     _compare_weights(model, reference, name="build_model(500, seed=1)")
     with torch.no_grad():
         got, want = model(X), reference(X)
@@ -146,13 +160,16 @@ def test_build_model_gives_the_lectures_net(lesson, data):
     assert off <= 1e-5, f"build_model(500, seed=1)(X) is up to {off:.3g} off the lecture's net4(X)"
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="build_model(500, seed=1)의 신경망은 강의처럼 학습된다: 처음 10 epoch(lr 0.001) 동안 손실이 모두 강의의 신경망과 (상대오차) 1e-5까지 같으므로, MOOYAHO의 그래디언트는 sigmoid(200x)의 그래디언트다.",
+)
 def test_mooyaho_net_trains_like_the_lectures(probe_fit, data, train):
     """The net of build_model(500, seed=1) trains as the lecture's does: over its first 10 epochs
     (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
     sigmoid(200x)'s."""
     X, y = data
-    reference = train(_lecture.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
+    reference = train(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
     got, want = probe_fit.losses.double(), reference.losses.double()
     off = ((got - want).abs() / want).max()
     epoch = int(((got - want).abs() / want).argmax())
@@ -162,7 +179,10 @@ def test_mooyaho_net_trains_like_the_lectures(probe_fit, data, train):
     )
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko='5000 epoch 뒤 노드 500개 신경망의 학습 MSE는 잡음 분산 0.09보다 낮다: 잡음 자체를 맞추기 시작했다 (강의의 "넓은 신경망은 과적합을 하는 경우가 종종있다").',
+)
 def test_wide_net_fits_below_the_noise_variance(wide_fit):
     """After 5000 epochs the 500-node net's training MSE is below the noise variance 0.09: it has
     started to fit the noise itself (the lecture's "wide nets often overfit")."""
@@ -171,7 +191,10 @@ def test_wide_net_fits_below_the_noise_variance(wide_fit):
     )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="그 손실은 편향 없는 어떤 ReLU 신경망도 여기서 닿을 수 있는 최선인 두 기울기 바닥보다 낮다.",
+)
 def test_wide_net_beats_every_bias_free_relu_net(wide_fit, data):
     """Its loss is below the two-slope floor, the best any bias-free ReLU net can reach here."""
     _, _, floor = two_slope_fit(*data)
@@ -180,7 +203,10 @@ def test_wide_net_beats_every_bias_free_relu_net(wide_fit, data):
     )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="ReLU 노드 하나와 달리 양쪽을 다 맡는다: x < 0과 x > 0에서의 MSE가 각각 잡음 분산 0.09보다 낮다.",
+)
 def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     """Unlike one ReLU node it serves both sides: the MSE on x < 0 and on x > 0 are each below
     the noise variance 0.09."""
@@ -188,10 +214,16 @@ def test_wide_net_fits_both_sides_of_the_kink(wide_fit, data):
     left = (X < 0).flatten()
     residual = (wide_fit.yhat - y).flatten() ** 2
     sides = float(residual[left].mean()), float(residual[~left].mean())
-    assert max(sides) < NOISE_VARIANCE, f"MSE left, right of 0: {sides[0]:.4g}, {sides[1]:.4g}"
+    assert max(sides) < NOISE_VARIANCE, (
+        f"MSE left, right of 0: {sides[0]:.4g}, {sides[1]:.4g}, expected both below {NOISE_VARIANCE}"
+    )
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="mooyaho와 MOOYAHO 층은 다른 모양과 크기의 입력에서도 sigmoid(200x)다.",
+)
 def test_mooyaho_holds_on_other_inputs(lesson):
     """mooyaho and the MOOYAHO layer are sigmoid(200x) on inputs of other shapes and scales."""
     generator = torch.Generator().manual_seed(8)
@@ -201,13 +233,17 @@ def test_mooyaho_holds_on_other_inputs(lesson):
         _expect_steps(lesson.MOOYAHO()(x), x, name=f"MOOYAHO()(x of shape {shape})")
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="build_model(width, seed)는 다른 폭과 seed에서도 강의의 신경망을 준다.",
+)
 def test_build_model_holds_for_other_widths_and_seeds(lesson):
     """build_model(width, seed) gives the lecture's net for other widths and seeds too."""
     for width, seed in ((20, 7), (3, 40352), (100, 0)):
         _compare_weights(
             lesson.build_model(width, seed=seed),
-            _lecture.wide_model(width, seed=seed),
+            nets.wide_model(width, seed=seed),
             name=f"build_model({width}, seed={seed})",
         )
 
@@ -241,7 +277,10 @@ def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(WIDTH), style)
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="벤치마크: 노드 500개 신경망을 처음부터(seed 1, lr 0.001, 5000 epoch) 시간을 재며 학습해도 잡음 분산보다 낮게, 세션의 적합과 같은 마지막 손실(1e-6 이내)로 끝난다.",
+)
 def test_timed_wide_net_training_fits_below_the_noise(benchmark, lesson, data, device, wide_fit):
     """Benchmark: the 500-node net trained from scratch (seed 1, lr 0.001, 5000 epochs), timed,
     ends below the noise variance with the same final loss as the session's fit (to 1e-6)."""

@@ -5,11 +5,18 @@ import math
 import pytest
 import torch
 
+from checks.reference.oracles import first_nonfinite_epoch, mse_hessian
 from checks.timing import time_training
-from checks.validate import expect_data, expect_fit, expect_index, expect_number, private_copy
+from checks.validate import (
+    expect_data,
+    expect_fit,
+    expect_index,
+    expect_number,
+    fail,
+    private_copy,
+)
 from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import mse_hessian
 from lessons._train import FitResult, fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
@@ -79,17 +86,30 @@ def homework_fit(lesson, lecture_data, device, train):
     return _train(train, lecture_data, HOMEWORK_LR, device)
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="lr 0.1이면 손실이 1000 epoch 안에 유한한 범위를 벗어난다; divergence_epoch가 그때를 말한다 (손실이 inf 또는 NaN인 첫 epoch).",
+)
 def test_lr_0_1_diverges(lesson, reads_divergence, homework_fit):
     """With lr 0.1 the loss leaves the finite range within the 1000 epochs; divergence_epoch says
     when (the first epoch whose loss is inf or NaN)."""
     epoch = expect_index(lesson.divergence_epoch(homework_fit), name="divergence_epoch")
-    assert epoch is not None, "the loss stayed finite"
-    assert not math.isfinite(float(homework_fit.losses[epoch]))
-    assert bool(torch.isfinite(homework_fit.losses[:epoch]).all())
+    first = first_nonfinite_epoch(homework_fit.losses)
+    if epoch != first:
+        cause = (
+            "an earlier epoch is already not finite"
+            if epoch is not None and epoch > first
+            else "that epoch's loss is still finite"
+            if epoch is not None
+            else "the loss does leave the finite range"
+        )
+        fail(f"divergence_epoch returned {epoch}, expected {first} ({cause})")
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="largest_hessian_eigenvalue(X)는 MSE의 헤시안 2/n·AᵀA, A = [X, 1]의 λ_max다 (상대오차 1e-6).",
+)
 def test_largest_eigenvalue_matches_the_hessian(lesson, data, eigenvalue):
     """largest_hessian_eigenvalue(X) is λ_max of the MSE Hessian 2/n·AᵀA, A = [X, 1] (1e-6 relative)."""
     X, _ = data
@@ -98,7 +118,10 @@ def test_largest_eigenvalue_matches_the_hessian(lesson, data, eigenvalue):
     assert off < 1e-6, f"largest_hessian_eigenvalue(X) returned {largest:.6g}, {off:.2%} off λ_max"
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="critical_learning_rate(X)는 2/λ_max이고, 0.01 < 2/λ_max < 0.1이다: 강의의 학습률은 그보다 작고, 숙제의 학습률은 크다.",
+)
 def test_critical_rate_lies_between_the_two_rates(lesson, data, eigenvalue):
     """critical_learning_rate(X) is 2/λ_max, and 0.01 < 2/λ_max < 0.1: the lecture's rate is
     below it, the homework's above."""
@@ -111,7 +134,10 @@ def test_critical_rate_lies_between_the_two_rates(lesson, data, eigenvalue):
 
 # The three claims below test the student's numbers against training itself: untouched
 # homework earns none of them.
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="넘치기 전까지 손실은 epoch마다 (lr·λ_max - 1)²배(≈ 11.4)로 5% 이내에서 커진다 (λ_max는 largest_hessian_eigenvalue(X)): 가장 큰 고유벡터 방향의 오차가 매 단계 1 - lr·λ_max배가 된다.",
+)
 def test_loss_grows_by_the_predicted_factor(student_eigenvalue, homework_fit):
     """Before it overflows, the loss grows each epoch by (lr·λ_max - 1)² (≈ 11.4), within 5%,
     with λ_max from largest_hessian_eigenvalue(X): the error along the top eigenvector is
@@ -127,23 +153,43 @@ def test_loss_grows_by_the_predicted_factor(student_eigenvalue, homework_fit):
     )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="critical_learning_rate(X)의 95%에서 손실은 유한하게 남고 처음 값의 10분의 1보다 낮게 끝난다.",
+)
 def test_rate_just_below_critical_converges(lesson, data, device, train):
     """At 95% of critical_learning_rate(X) the loss stays finite and ends below a tenth of where
     it started."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
     fit = _train(train, data, (1 - MARGIN) * critical, device)
-    assert bool(torch.isfinite(fit.losses).all())
-    assert fit.final_loss < 0.1 * float(fit.losses[0])
+    nonfinite = first_nonfinite_epoch(fit.losses)
+    if nonfinite is not None:
+        fail(
+            f"at lr {(1 - MARGIN) * critical:.4g} (95% of critical_learning_rate) the loss is not "
+            f"finite from epoch {nonfinite}, expected it to stay finite: the "
+            "critical rate returned is too large"
+        )
+    if not fit.final_loss < 0.1 * float(fit.losses[0]):
+        fail(
+            f"final loss {fit.final_loss:.4g}, expected below a tenth of the first {float(fit.losses[0]):.4g}"
+        )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="critical_learning_rate(X)의 105%에서 손실은 1000 epoch 안에 넘친다 (epoch마다 ≈ 1.21배로 커진다).",
+)
 def test_rate_just_above_critical_diverges(lesson, data, device, train):
     """At 105% of critical_learning_rate(X) the loss overflows within 1000 epochs (it grows
     ≈ 1.21× per epoch)."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
     fit = _train(train, data, (1 + MARGIN) * critical, device)
-    assert not bool(torch.isfinite(fit.losses).all())
+    if first_nonfinite_epoch(fit.losses) is None:
+        fail(
+            f"at lr {(1 + MARGIN) * critical:.4g} (105% of critical_learning_rate) the loss stayed "
+            f"finite (last {fit.final_loss:.4g}), expected it to overflow: the critical rate "
+            "returned is too small (2/λ_max, not 1/λ_max?)"
+        )
 
 
 # Figures and diagrams: ungraded snapshots (checks/grader/snapshots.py), drawn from the fits above.
@@ -179,7 +225,11 @@ def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(_lecture.polynomial_model(), style)
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="divergence_epoch는 모든 손실이 유한하면 None이고, lr 0.1의 학습만이 아니라 어디에 있든 첫 inf 또는 NaN을 찾는다.",
+)
 def test_divergence_epoch_reads_any_run(lesson):
     """divergence_epoch is None when every loss is finite and finds the first inf or NaN wherever
     it is, not only in the lr 0.1 run."""
@@ -191,7 +241,11 @@ def test_divergence_epoch_reads_any_run(lesson):
         assert epoch == expected, f"losses {losses}: expected {expected}, got {epoch}"
 
 
-@pytest.mark.claim(points=1, visibility="hidden")
+@pytest.mark.claim(
+    points=1,
+    visibility="hidden",
+    ko="largest_hessian_eigenvalue(X)는 다른 모양과 크기의 자료에서도 2/n·AᵀA의 λ_max다 (상대오차 1e-6): 열 두 개, 열 한 개, 열 배 큰 x.",
+)
 def test_largest_eigenvalue_holds_on_other_data(lesson):
     """largest_hessian_eigenvalue(X) is λ_max of 2/n·AᵀA for data of other shapes and scales too
     (1e-6 relative): two columns, one column, ten times larger x."""
@@ -205,21 +259,31 @@ def test_largest_eigenvalue_holds_on_other_data(lesson):
         assert off < 1e-6, f"{name} returned {largest:.6g}, expected {expected:.6g} ({off:.2%} off)"
 
 
-@pytest.mark.claim(points=2, visibility="after_due_date", partial=True)
+@pytest.mark.claim(
+    points=2,
+    visibility="after_due_date",
+    partial=True,
+    ko="critical_learning_rate(X)는 다른 seed 다섯 개로 뽑은 예제2의 자료에서도 2/λ_max다 (부분 점수: seed마다 점수의 5분의 1).",
+)
 def test_critical_rate_holds_on_other_data(lesson, partial_credit):
     """critical_learning_rate(X) is 2/λ_max on Example 2's data drawn with five other seeds too
     (partial credit: a fifth of the points per seed)."""
-    right = []
+    right, wrong = [], []
     for seed in (1, 2, 3, 4, 5):
         X, _ = _lecture.polynomial_data(seed)
         expected = 2 / _largest_eigenvalue(X)
         critical = expect_number(lesson.critical_learning_rate(X), name="critical_learning_rate")
         right.append(abs(critical - expected) < 1e-6 * expected)
+        if not right[-1]:
+            wrong.append(f"seed {seed}: returned {critical:.6g}, expected 2/λ_max = {expected:.6g}")
     partial_credit(sum(right) / len(right))
-    assert all(right), f"right for {sum(right)} of {len(right)} seeds"
+    assert all(right), f"right for {sum(right)} of {len(right)} seeds; {wrong[0] if wrong else ''}"
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="벤치마크: 예제2를 lr 0.1(1000 epoch)로 처음부터 시간을 재며 학습해도, divergence_epoch가 읽기에 세션의 적합과 같은 epoch에서 유한한 범위를 벗어난다.",
+)
 def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
     benchmark, lesson, reads_divergence, data, device, homework_fit
 ):
@@ -238,5 +302,10 @@ def test_timed_training_at_lr_0_1_diverges_at_the_same_epoch(
     )
     # Read through the homework's divergence_epoch: an untouched release scores nothing here.
     epoch = expect_index(lesson.divergence_epoch(result), name="divergence_epoch")
-    assert epoch is not None, "the timed run stayed finite"
-    assert epoch == result.first_nonfinite_epoch == homework_fit.first_nonfinite_epoch
+    expected = first_nonfinite_epoch(homework_fit.losses)
+    timed = first_nonfinite_epoch(result.losses)
+    if not epoch == timed == expected:
+        fail(
+            f"divergence_epoch of the timed run returned {epoch}, expected {expected} (the "
+            f"session's fit; the timed run's first non-finite epoch is {timed})"
+        )

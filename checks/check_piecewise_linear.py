@@ -2,7 +2,7 @@
 
 The homework is ``make_data`` (graded by its statistics: a student's draw cannot match our noise
 bit for bit) and ``best_line_loss`` (graded against the closed form). The line fits train on the
-engine's copy of the lecture's data (``lessons._lecture``), so a ``make_data`` mistake costs only
+grader's copy of the lecture's data (``checks.reference``), so a ``make_data`` mistake costs only
 the ``make_data`` claims.
 """
 
@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from checks.compare import expect_close
+from checks.reference.data import piecewise_data
+from checks.reference.oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_number
-from lessons import _lecture
 from lessons._diagrams import STYLES
-from lessons._oracles import gradient_norm, least_squares, two_slope_fit, with_intercept
 from lessons._train import fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
@@ -41,8 +41,8 @@ SAMPLING_SLACK = 5
 
 @pytest.fixture(scope="module")
 def data():
-    """The lecture's data (our seed 43052), from the engine's copy."""
-    return expect_data(_lecture.piecewise_data(), x_shape=(100, 1))
+    """The lecture's data (our seed 43052), from the grader's copy."""
+    return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
 def _best_line_loss(lesson, X, y, *, what: str) -> float:
@@ -116,7 +116,10 @@ def _expect_kink(lesson, seed: int, n: int) -> None:
         )
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="make_data()는 (X, y)를 돌려준다: 둘 다 (100, 1) float32, X = linspace(-1, 1, 100); make_data(seed, n)은 점 n개를 준다.",
+)
 def test_make_data_gives_the_lectures_grid(lesson):
     """make_data() returns (X, y), both (100, 1) float32, X = linspace(-1, 1, 100); make_data(seed,
     n) gives n points."""
@@ -128,21 +131,30 @@ def test_make_data_gives_the_lectures_grid(lesson):
     _expect_grid(X, name="make_data(1, 7) X")
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="make_data의 과정은 0의 왼쪽에서 기울기 1, 오른쪽에서 3.5다: 점 20000개에서 최선의 두 기울기 적합이 둘 다 표준오차의 5배(±0.026) 이내로 되찾는다.",
+)
 def test_data_has_a_kink_at_zero(lesson):
     """make_data's process has slope 1 left of 0 and 3.5 right of it: on 20000 points the best
     two-slope fit recovers both within 5 standard errors (±0.026)."""
     _expect_kink(lesson, SEED, BIG_N)
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="make_data의 잡음은 N(0, 0.3²)이다: 점 20000개에서 y - truth의 평균은 0(±0.011), 표준편차는 0.3(±0.0075), 표준오차의 5배 이내.",
+)
 def test_noise_has_mean_0_and_sd_0_3(lesson):
     """make_data's noise is N(0, 0.3²): on 20000 points y - truth has mean 0 (±0.011) and sd 0.3
     (±0.0075), 5 standard errors."""
     _expect_noise(lesson, SEED, BIG_N)
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="make_data(seed, n)은 재현된다: 같은 seed는 같은 자료를, 다른 seed는 같은 격자 위의 (거의) 모든 점에서 다른 잡음을 준다.",
+)
 def test_same_seed_same_data_other_seed_other_noise(lesson):
     """make_data(seed, n) is reproducible: the same seed gives the same data, another seed gives
     other noise at (almost) every point, on the same grid."""
@@ -157,13 +169,19 @@ def test_same_seed_same_data_other_seed_other_noise(lesson):
     assert same <= 1, f"make_data(6, 50) y equals make_data(5, 50) y at {same} of 50 points"
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="강의의 자료에서 best_line_loss(X, y)는 최소제곱 직선의 MSE다 (상대오차 1e-5).",
+)
 def test_best_line_loss_is_the_closed_form(lesson, data):
     """best_line_loss(X, y) on the lecture's data is the least-squares line's MSE (1e-5 relative)."""
     _best_line_loss(lesson, *data, what="the lecture's data")
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="10000 epoch 뒤 직선의 손실은 best_line_loss(X, y)와 같다 (상대오차 1e-5).",
+)
 def test_line_settles_on_the_least_squares_floor(line_fit, line_floor):
     """After 10000 epochs the line's loss equals best_line_loss(X, y) (1e-5 relative)."""
     gap = abs(line_fit.final_loss - line_floor) / line_floor
@@ -173,7 +191,10 @@ def test_line_settles_on_the_least_squares_floor(line_fit, line_floor):
     )
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="최선의 직선의 손실 best_line_loss(X, y)와 학습한 직선의 손실은 잡음 분산 0.09의 두 배보다 높게 남는다: 오차의 대부분은 모형의 탓이다.",
+)
 def test_straight_line_underfits(line_fit, line_floor):
     """The best line's loss, best_line_loss(X, y), and the trained line's stay above twice the noise
     variance 0.09: most of the error is the model's."""
@@ -181,7 +202,10 @@ def test_straight_line_underfits(line_fit, line_floor):
     assert line_fit.final_loss > 2 * NOISE_VARIANCE
 
 
-@pytest.mark.claim(points=2)
+@pytest.mark.claim(
+    points=2,
+    ko="10000 epoch 중 어느 것도 best_line_loss(X, y) 아래로 가지 못하고 그래디언트는 사라졌다 (노름 < 1e-4): 직선의 MSE는 볼록하므로 이것이 어떤 직선에게나 전역 최소다.",
+)
 def test_more_epochs_cannot_help(line_fit, line_floor, data):
     """No epoch of the 10000 gets under best_line_loss(X, y), and the gradient has vanished (norm
     < 1e-4): the MSE of a line is convex, so this is the global minimum for any straight line."""
@@ -193,7 +217,10 @@ def test_more_epochs_cannot_help(line_fit, line_floor, data):
     assert gradient_norm(line_fit.model, *data) < 1e-4
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="0에서 이어진 두 기울기(자료의 모양)는 best_line_loss(X, y)의 절반보다 낮게 간다: 자료는 멀쩡하고, 모형이 너무 단순하다.",
+)
 def test_a_kinked_model_would_fit_far_better(line_floor, data):
     """Two slopes joined at 0 (the shape of the data) reach less than half of best_line_loss(X, y):
     the data is fine, the model is too simple."""
@@ -204,9 +231,15 @@ def test_a_kinked_model_would_fit_far_better(line_floor, data):
 
 
 # Inputs the student never saw: a hard-coded answer loses these.
+# catches: mistake_hardcoded
 
 
-@pytest.mark.claim(points=2, visibility="hidden", partial=True)
+@pytest.mark.claim(
+    points=2,
+    visibility="hidden",
+    partial=True,
+    ko="make_data(seed, n)은 처음 보는 seed와 크기에서도 강의의 격자, 꺾임, 잡음을 갖는다 (seed 1과 2의 점 20001개, 점 3개의 격자; 검사마다 부분 점수).",
+)
 def test_make_data_with_other_seeds_and_sizes(lesson, partial_credit):
     """make_data(seed, n) has the lecture's grid, kink and noise for seeds and sizes it never saw
     (20001 points with seeds 1 and 2, grid of 3 points; partial credit per check)."""
@@ -237,13 +270,18 @@ def _other_line_data():
     x = torch.rand(200, 1, generator=generator) * 5 - 3
     noise = torch.randn(200, 1, generator=generator)
     return {
-        "the kinked data, seed 5, 37 points": _lecture.piecewise_data(5, 37),
+        "the kinked data, seed 5, 37 points": piecewise_data(5, 37),
         "a noisy line": (x[:50], 2.0 - 0.5 * x[:50] + 0.1 * noise[:50]),
         "an unsorted parabola": (x, x**2 + 0.3 * noise),
     }
 
 
-@pytest.mark.claim(points=2, visibility="after_due_date", partial=True)
+@pytest.mark.claim(
+    points=2,
+    visibility="after_due_date",
+    partial=True,
+    ko="best_line_loss(X, y)는 처음 보는 자료에서도 최소제곱 직선의 MSE다 (자료 세 개; 자료마다 부분 점수).",
+)
 def test_best_line_loss_on_other_data(lesson, partial_credit):
     """best_line_loss(X, y) is the least-squares line's MSE on data it never saw (three data sets;
     partial credit per data set)."""
@@ -278,7 +316,10 @@ def test_diagram(lesson, style, diagram_snapshot):
     assert diagram_snapshot == lesson.diagram(lesson.build_model(), style)
 
 
-@pytest.mark.claim(points=1)
+@pytest.mark.claim(
+    points=1,
+    ko="벤치마크: 직선을 처음부터(lr 0.1, 10000 epoch) 시간을 재며 학습해도 best_line_loss(X, y)에, 세션의 적합과 같은 마지막 손실(1e-6 이내)로 자리 잡는다.",
+)
 def test_timed_training_settles_on_the_floor(benchmark, lesson, data, device, line_fit, line_floor):
     """Benchmark: the straight line trained from scratch (lr 0.1, 10000 epochs), timed, settles on
     best_line_loss(X, y) with the same final loss as the session's fit (to 1e-6)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import torch
 
+from checks.grader.i18n import N_
 from checks.validate import fail
+from lessons._train import FitResult
 
 
 def as_float64(value, *, name: str) -> torch.Tensor:
@@ -46,30 +48,57 @@ def expect_close(
     got = as_float64(actual, name=name)
     expected = expected.detach().cpu().double()
     if got.shape != expected.shape:
-        fail(f"{name}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        fail(
+            N_("{name}: expected shape {expected}, got {got}").format(
+                name=name, expected=tuple(expected.shape), got=tuple(got.shape)
+            )
+        )
     allowed = atol + rtol * expected.abs()
     off = (got - expected).abs()
     bad = ~(off <= allowed)  # NaN counts as bad
     if bool(bad.any()):
         index = tuple(int(i) for i in bad.nonzero()[0])  # the first: for losses, the first epoch
         where = f"[{', '.join(map(str, index))}]" if index else ""
-        label = f" ({what})" if what else ""
+        template = N_(
+            "{name} should be {expected} ({what}), got {got}: off by {off} (allowed {allowed})"
+        )
+        if not what:
+            template = N_(
+                "{name} should be {expected}, got {got}: off by {off} (allowed {allowed})"
+            )
         fail(
-            f"{name}{where} should be {float(expected[index]):.6g}{label}, got "
-            f"{float(got[index]):.6g}: off by {float(off[index]):.3g} "
-            f"(allowed {float(allowed[index]):.3g})"
+            template.format(
+                name=f"{name}{where}",
+                expected=f"{float(expected[index]):.6g}",
+                what=what,
+                got=f"{float(got[index]):.6g}",
+                off=f"{float(off[index]):.3g}",
+                allowed=f"{float(allowed[index]):.3g}",
+            )
         )
     return got
 
 
 def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
     """The per-epoch losses a training loop returned (floats or a 1-D tensor), all finite, as a
-    float32 CPU tensor of length ``epochs``."""
+    float32 CPU tensor of length ``epochs``.
+
+    A ``FitResult`` is what the course's ``lessons.fit`` returns: a loop that hands it back is the
+    course's, not the student's (issue 16; the engine refuses the other ways in, lessons/_own_work.py).
+    """
+    if isinstance(value, FitResult):
+        fail(
+            f"{name} must be your own code: it returned a FitResult, what the course's lessons.fit returns"
+        )
     losses = as_float64(value, name=name)
     if losses.dim() != 1:
         fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")
     if len(losses) != epochs:
-        fail(f"{name} returned {len(losses)} losses for {epochs} epochs: expected one per epoch")
+        fail(
+            N_("{name} returned {n} losses for {epochs} epochs: expected one per epoch").format(
+                name=name, n=len(losses), epochs=epochs
+            )
+        )
     bad = (~torch.isfinite(losses)).nonzero()
     if len(bad):
         fail(f"{name} returned a non-finite loss {float(losses[bad[0]])} at epoch {int(bad[0])}")

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import pytest
 import torch
 
+from checks.grader.i18n import N_
+
 
 def fail(message: str):
     """Fail the claim with ``message`` alone: one line for the student, no traceback."""
@@ -30,20 +32,36 @@ def expect_tensor(
 ) -> torch.Tensor:
     """``value`` is a tensor of this shape, dtype and device type (each only if given)."""
     if not isinstance(value, torch.Tensor):
-        fail(f"{name}: expected a tensor, got {type(value).__name__}")
+        fail(N_("{name}: expected a tensor, got {got}").format(name=name, got=type(value).__name__))
     if shape is not None and tuple(value.shape) != tuple(shape):
-        fail(f"{name}: expected shape {tuple(shape)}, got {tuple(value.shape)}")
+        fail(
+            N_("{name}: expected shape {expected}, got {got}").format(
+                name=name, expected=tuple(shape), got=tuple(value.shape)
+            )
+        )
     if dtype is not None and value.dtype != dtype:
-        fail(f"{name}: expected dtype {dtype}, got {value.dtype}")
+        fail(
+            N_("{name}: expected dtype {expected}, got {got}").format(
+                name=name, expected=dtype, got=value.dtype
+            )
+        )
     if device is not None and value.device.type != device:
-        fail(f"{name}: expected a tensor on {device}, got one on {value.device}")
+        fail(
+            N_("{name}: expected a tensor on {expected}, got one on {got}").format(
+                name=name, expected=device, got=value.device
+            )
+        )
     return value
 
 
 def expect_data(data, *, name: str = "make_data()", x_shape, y_shape=(100, 1)):
     """``(X, y)``: two float32 CPU tensors of the lesson's shapes."""
     if not (isinstance(data, tuple) and len(data) == 2):
-        fail(f"{name}: expected a pair (X, y), got {type(data).__name__}")
+        fail(
+            N_("{name}: expected a pair (X, y), got {got}").format(
+                name=name, got=type(data).__name__
+            )
+        )
     X, y = data
     expect_tensor(X, name=f"{name} X", shape=x_shape, dtype=torch.float32, device="cpu")
     expect_tensor(y, name=f"{name} y", shape=y_shape, dtype=torch.float32, device="cpu")
@@ -54,14 +72,22 @@ def expect_fit(result, *, epochs: int, finite: bool = True, name: str = "fit"):
     """A FitResult with one CPU loss per epoch, all finite unless the claim expects divergence."""
     losses = getattr(result, "losses", None)
     if losses is None or not hasattr(result, "model"):
-        fail(f"{name}: expected a FitResult (.model, .losses), got {type(result).__name__}")
+        fail(
+            N_("{name}: expected a FitResult (.model, .losses), got {got}").format(
+                name=name, got=type(result).__name__
+            )
+        )
     expect_tensor(losses, name=f"{name} losses", shape=(epochs,), device="cpu")
     if finite:
         bad = (~torch.isfinite(losses)).nonzero()
         if len(bad):
             epoch = int(bad[0])
             kind = "NaN" if math.isnan(float(losses[epoch])) else "infinite"
-            fail(f"{name} returned {kind} loss at epoch {epoch}")
+            fail(
+                N_("{name} returned {kind} loss at epoch {epoch}").format(
+                    name=name, kind=kind, epoch=epoch
+                )
+            )
     return result
 
 
@@ -69,13 +95,35 @@ def expect_number(value, *, name: str) -> float:
     """A finite real number (a Python number or a one-element tensor), as a float."""
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            fail(f"{name}: expected one number, got a tensor of shape {tuple(value.shape)}")
+            fail(
+                N_("{name}: expected one number, got a tensor of shape {shape}").format(
+                    name=name, shape=tuple(value.shape)
+                )
+            )
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"{name}: expected a number, got {type(value).__name__}")
+        fail(N_("{name}: expected a number, got {got}").format(name=name, got=type(value).__name__))
     if not math.isfinite(value):
-        fail(f"{name} returned {value}")
+        fail(N_("{name} returned {got}").format(name=name, got=value))
     return float(value)
+
+
+def expect_near(value: float, target: float, *, rtol: float, name: str, what: str) -> float:
+    """``value`` is within ``rtol`` (relative) of ``target``; the message says both and how far
+    apart they are."""
+    off = abs(value - target) / abs(target) if target else abs(value)
+    if not off < rtol:
+        fail(
+            N_("{name} is {got}, expected {what} {expected} (within {rtol}): {off} off").format(
+                name=name,
+                got=f"{value:.6g}",
+                what=what,
+                expected=f"{target:.6g}",
+                rtol=f"{rtol:.2g}",
+                off=f"{off:.3g}",
+            )
+        )
+    return value
 
 
 def expect_index(value, *, name: str) -> int | None:
@@ -99,7 +147,11 @@ def private_copy(tensors: Sequence[torch.Tensor], *, what: str) -> Iterator[tupl
     copies = tuple(t.clone() for t in tensors)
     yield copies
     if not all(torch.equal(c, t) or _same_nan(c, t) for c, t in zip(copies, tensors, strict=True)):
-        fail(f"{what} was changed in place by the lesson's code: work on a copy (.clone())")
+        fail(
+            N_(
+                "{what} was changed in place by the lesson's code: work on a copy (.clone())"
+            ).format(what=what)
+        )
 
 
 def _same_nan(a: torch.Tensor, b: torch.Tensor) -> bool:

@@ -6,16 +6,15 @@ the per-epoch cost once per seed; here every weight carries a leading seed axis 
 number of seeds. The backward pass is written out by hand (the chain rule for a one-hidden-layer
 net, below) and the update is plain full-batch SGD, as in ``fit``.
 
-Net ``s`` starts from exactly the weights ``torch.manual_seed(s)`` then ``Linear(1, width)``,
-activation, ``Linear(width, 1)`` would give, and ends where ``fit`` ends to float32 round-off
-(tests/test_batched.py checks both, seed by seed, against the lessons' own builders and ``fit``).
+Nets come from models (``from_models``: a lesson stacks the nets its own ``build_model`` gives)
+or, on the grader's side, from ``checks.reference.sweeps.init_nets``; net ``s`` ends where
+``fit`` ends to float32 round-off (tests/test_batched.py checks it, seed by seed).
 The shortcut for the bias-free ReLU nets is in ``lessons/_two_slopes.py``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -49,41 +48,6 @@ class Nets:
     def to(self, device: str | torch.device) -> Nets:
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return Nets(move(self.W1), move(self.W2), move(self.b1), move(self.b2))
-
-
-def _linear_init(
-    generator: torch.Generator, fan_in: int, fan_out: int, bias: bool
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """``nn.Linear(fan_in, fan_out, bias)``'s initial weight and bias, drawn from ``generator``.
-
-    The same calls as ``Linear.reset_parameters``: kaiming-uniform with a = sqrt(5) for the weight,
-    which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), then the bias from the same interval.
-    """
-    weight = torch.empty(fan_out, fan_in)
-    torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
-    if not bias:
-        return weight, None
-    bound = 1 / math.sqrt(fan_in)
-    return weight, torch.nn.init.uniform_(torch.empty(fan_out), -bound, bound, generator=generator)
-
-
-def init_nets(seeds: Iterable[int], width: int, *, bias: bool) -> Nets:
-    """For each seed s the weights of ``torch.manual_seed(s)``, then ``Linear(1, width, bias)``,
-    an activation, ``Linear(width, 1, bias)``: the lecture's nets, drawn in the lecture's order.
-
-    Drawing is a loop over seeds (a few µs each); training is not.
-    """
-    W1, b1, W2, b2 = [], [], [], []
-    for seed in seeds:
-        generator = torch.Generator().manual_seed(seed)
-        w, b = _linear_init(generator, 1, width, bias)
-        W1.append(w[:, 0])
-        b1.append(b)
-        w, b = _linear_init(generator, width, 1, bias)
-        W2.append(w[0])
-        b2.append(None if b is None else b[0])
-    stack = lambda ts: torch.stack(ts) if bias else None  # noqa: E731
-    return Nets(torch.stack(W1), torch.stack(W2), stack(b1), stack(b2))
 
 
 def from_models(models: Sequence[torch.nn.Sequential]) -> Nets:

@@ -3,7 +3,7 @@
 On nets this small an epoch of ``fit``'s autograd loop is mostly bookkeeping: recording the graph,
 walking it in ``backward()``, the module calls and ``optimizer.step()`` (2-node net: ~150 µs an
 epoch, of which the arithmetic itself is ~25 µs). For the nets the lecture builds (a ``Linear``, or
-a ``Sequential`` of ``Linear``, ``ReLU`` and the engine's ``MOOYAHO`` layers) this module calls exactly the
+a ``Sequential`` of ``Linear``, ``ReLU`` and steep-sigmoid layers) this module calls exactly the
 kernels that autograd and ``optim.SGD`` call, on the same inputs, in the same order, with no graph:
 
     forward   F.linear, relu, sigmoid(200 * x), mse_loss        what the modules call
@@ -21,18 +21,24 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons._lecture import MOOYAHO, STEEPNESS
+from lessons._own_work import refuse_inside_homework
 
 aten = torch.ops.aten
 
 
 def _steepness_of(layer: nn.Module) -> float | None:
-    """The slope factor of the engine's MOOYAHO layer (sigmoid(200x)), or None for other layers.
+    """s for a layer whose class declares ``sigmoid_scale = s`` (it computes sigmoid(s x)),
+    or None for other layers.
 
-    Only the engine's own class: a student's activation class may compute anything, so a net
-    built with one takes the autograd loop.
+    The grader's reference ``MOOYAHO`` (checks/reference/nets.py) declares it, so its fits keep
+    this loop's speed while the engine holds no class that answers the MOOYAHO homework. The
+    declaration is trusted: in the grader's process only the grader's own classes are ever
+    built (a student's layer crosses as a stand-in without it); in a lesson's process a class
+    that declares it and computes something else only fools that lesson's own training.
     """
-    return STEEPNESS if type(layer) is MOOYAHO else None
+    scale = vars(type(layer)).get("sigmoid_scale")
+    has_state = any(True for _ in layer.parameters()) or any(True for _ in layer.buffers())
+    return float(scale) if isinstance(scale, float) and not has_state else None
 
 
 def _kind(layer: nn.Module) -> str | None:
@@ -130,6 +136,7 @@ def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, lr: float, epoc
 
     Call only when ``supports(model, X, y)``; model and data must be on one device.
     """
+    refuse_inside_homework("lessons._fast.train", own=train)
     steps = plan(model)
     one = torch.ones((), dtype=y.dtype, device=y.device)  # backward() starts from d loss = 1
     losses = []

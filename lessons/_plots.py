@@ -113,12 +113,6 @@ def curves(x, ys: Mapping[str, object], *, title: str, xlabel: str, ylabel: str)
     return figure
 
 
-def first_nonfinite(losses) -> int | None:
-    """The first epoch whose loss is inf or NaN, or None."""
-    bad = np.flatnonzero(~np.isfinite(as_array(losses)))
-    return int(bad[0]) if len(bad) else None
-
-
 def wants_log_scale(series: Mapping[str, object]) -> bool:
     """True when the finite positive losses span a factor ``LOG_SPAN`` (a decade) or more."""
     values = np.concatenate([as_array(v).ravel() for v in series.values()])
@@ -144,8 +138,10 @@ def loss_curve(
     for label, values in losses.items():
         values = as_array(values).ravel()
         (line,) = ax.plot(np.arange(len(values)), values, label=label)
-        bad = first_nonfinite(values)
-        if bad is not None:
+        # Inline, not a function: one would answer learning_rate.divergence_epoch (issue 16).
+        nonfinite = np.flatnonzero(~np.isfinite(values))
+        if len(nonfinite):
+            bad = int(nonfinite[0])
             ax.axvline(
                 bad,
                 color=line.get_color(),

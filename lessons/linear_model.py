@@ -59,7 +59,8 @@ def design_matrix(x: torch.Tensor) -> torch.Tensor:
     """Return the lecture's X = [1, x], shape (n, 2): a column of ones, then x (``x`` is (n, 1)).
 
     With it the intercept w0 becomes an ordinary weight: ``X @ W`` is w0 + x·w1.
-    Hint: ``torch.ones_like(x)`` and ``torch.cat([...], dim=1)``.
+    Hint: a column of ones shaped like x (``torch.ones_like``), joined to x side by side
+    (``torch.cat`` along dimension 1).
     """
     # BEGIN SOLUTION
     # HOMEWORK: return [1, x], shape (n, 2): a column of ones, then x.
@@ -77,9 +78,11 @@ def train(
     of ``epochs`` losses is as good): ``losses[k]`` is the loss that epoch k computes in step 2,
     before its update. The trained weights stay in ``model``.
 
-    Hint: ``loss_fn = torch.nn.MSELoss()`` and ``optimizer = torch.optim.SGD(model.parameters(),
-    lr=lr)``; then, every epoch, 1. ``yhat = model(X)``, 2. the loss, 3. ``loss.backward()``,
-    4. ``optimizer.step()`` and ``optimizer.zero_grad()`` (``loss.item()`` is the loss as a float).
+    Hint: the lecture's loss function (``torch.nn.MSELoss``) and optimizer (``torch.optim.SGD``
+    over the model's parameters, at rate ``lr``); then, every epoch, its four steps: 1. forward,
+    2. loss, 3. backward, 4. the optimizer's step, and clearing the gradients for the next epoch
+    (a loss tensor's ``.item()`` is its value as a float). Write the loop yourself: the course's
+    ``fit`` refuses to run for this homework.
     """
     # BEGIN SOLUTION
     # HOMEWORK: write the lecture's loop and return the per-epoch losses.

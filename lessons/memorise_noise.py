@@ -8,8 +8,9 @@ below the best straight line: it has learnt the noise, not a pattern.
 Homework: the two baselines the claims compare the net with, computed from the data:
 ``zero_predictor_loss(y)`` (the MSE of predicting 0: mean y²) and ``best_line_loss(X, y)`` (the
 MSE of the least-squares line with its intercept). On the lecture's noise they are 1.144 and
-1.116; the net ends at 0.746 (measured), 0.65 and 0.67 of them. The net and the data are the engine's
-copies of the lecture's (``lessons._lecture``), not the ``custom_activation`` homework.
+1.116; the net ends at 0.746 (measured), 0.65 and 0.67 of them. The claims train the grader's
+copy of the net, not your ``custom_activation`` homework (``build_model`` here is yours from
+there), so a mistake there costs points in custom_activation only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from matplotlib.figure import Figure
 
 from lessons import _lecture
 from lessons._diagrams import dot_source as diagram
-from lessons._lecture import wide_model as build_model
 from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._train import FitResult, fit
 
@@ -46,6 +46,14 @@ EPOCHS = 5000
 def make_data(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the lecture's ``(__X, __y)``: X = linspace(-1, 1, 100) as (100, 1), y ~ N(0, 1)."""
     return _lecture.noise_data(seed)
+
+
+def build_model(width: int = 500, seed: int = 1) -> torch.nn.Sequential:
+    """The 500-node ``sigmoid(200x)`` net: your own ``custom_activation.build_model`` (the claims
+    train the grader's copy, so a mistake there costs points in custom_activation only)."""
+    from lessons import custom_activation  # when called: a broken file there cannot stop this one
+
+    return custom_activation.build_model(width, seed)
 
 
 def zero_predictor_loss(y: torch.Tensor) -> float:

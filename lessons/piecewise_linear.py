@@ -9,7 +9,7 @@ Homework: ``make_data`` (the kinked process) and ``best_line_loss`` (the closed-
 least-squares line's MSE: 0.21050 on our data). A student's draw cannot match our noise bit for
 bit, so ``make_data`` is graded by what it must be: the grid, and on 20000 points the two slopes,
 the noise's mean 0 and sd 0.3 (each within 5 standard errors), the same data for the same seed.
-The line claims train on the engine's copy of the data (``lessons._lecture``): the loss settles
+The line claims train on the grader's copy of the data (not your make_data): the loss settles
 on ``best_line_loss`` (1e-5 relative), no epoch gets under it and the gradient vanishes (a convex
 global minimum), and it sits far above the noise variance 0.3² = 0.09 while two slopes joined at
 0 reach 0.0758: the model, not the training, is wrong (underfitting).
@@ -56,9 +56,10 @@ def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tenso
 
     X is ``linspace(-1, 1, n)``; y is 1·x + ε left of 0 and 3.5·x + ε right of it (``SLOPES``),
     with independent noise ε ~ N(0, 0.3²) at every point (``NOISE_SD``). The same seed gives the
-    same data, another seed other noise. Hint: the lecture builds ``_x = np.linspace(-1, 1, 100)``
-    and ``_y`` point by point with ``np.random.normal() * 0.3``; draw from a generator seeded
-    with ``seed`` instead (``np.random.default_rng(seed)``), then ``torch.tensor(...)``.
+    same data, another seed other noise. Hint: the lecture's grid is NumPy's ``linspace`` from -1
+    to 1, its noise ``np.random.normal`` scaled by the sd, drawn point by point from left to
+    right; draw it from a NumPy generator seeded with ``seed`` (``np.random.default_rng``)
+    instead, then convert with ``torch.tensor``.
     """
     # BEGIN SOLUTION
     # HOMEWORK: the kinked data: slope 1 left of 0, 3.5 right, noise sd 0.3, seeded.

@@ -50,7 +50,7 @@ def features(x: torch.Tensor) -> torch.Tensor:
     """Return the lecture's X = [x, x², x³] for the n points of a 1-D ``x``: shape (n, 3).
 
     Row i is (x_i, x_i², x_i³), so that ``Linear(3, 1)`` computes w1·x + w2·x² + w3·x³ + bias.
-    Hint: the lecture stacks the three rows with ``torch.vstack`` and transposes (``.T``).
+    Hint: stack the three as rows (``torch.vstack``), then transpose.
     """
     # BEGIN SOLUTION
     # HOMEWORK: return [x, x², x³] as an (n, 3) tensor, one row per point.
@@ -65,8 +65,8 @@ def least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float
     (3,), in the order of X's columns; ``bias`` is a float. This is the point SGD approaches: the
     weights with the lowest mean squared error of all.
     Hint: append a column of ones to X (the bias is its weight), then solve the least-squares
-    problem, e.g. ``torch.linalg.lstsq(A, y).solution`` or the normal equations AᵀA w = Aᵀy;
-    float64 (``.double()``) keeps round-off small.
+    problem, with ``torch.linalg.lstsq`` (its ``.solution``) or the normal equations
+    AᵀA w = Aᵀy; float64 (``.double()``) keeps round-off small.
     """
     # BEGIN SOLUTION
     # HOMEWORK: solve least squares with a column of ones for the bias; return (w (3,), bias).

@@ -25,8 +25,8 @@ through the origin, so the best two-slope fit (closed form) is the floor any of 
 Homework: ``build_model`` (the lecture's seeding: the exact weights of ``torch.manual_seed(seed)``
 then the layers), ``decompose`` (u1, v1, yhat) and ``effective_slopes`` (left, right). Every net
 above, and the sweep's, starts from the student's ``build_model``, checked bit for bit against
-the lecture's nets (``lessons._lecture``) before anything trains; the data is the engine's copy
-of Example 3's (not piecewise_linear's homework). ``decompose`` and ``effective_slopes`` are
+the lecture's nets (the grader's copy) before anything trains; the claims use the grader's copy
+of Example 3's data (``make_data`` here is your piecewise_linear one, which they do not use). ``decompose`` and ``effective_slopes`` are
 compared with ours within 1e-5 (other ways of writing them differ by float32 round-off), also on
 nets and inputs the student never saw; the trained 2-node net's slopes are the two-slope fit's
 (1.134 and 3.469) within 0.01.
@@ -42,7 +42,6 @@ from matplotlib.figure import Figure
 from lessons import _batched, _two_slopes
 from lessons._diagrams import dot_source as diagram
 from lessons._lecture import NOISE_VARIANCE
-from lessons._lecture import piecewise_data as make_data
 from lessons._plots import as_array, curves, data_and_fit, loss_curve, mse_label, new_figure, styled
 from lessons._train import FitResult, fit
 
@@ -68,17 +67,27 @@ __all__ = [
 
 LR = 0.1
 EPOCHS = 1000
+DATA_SEED = 43052  # Example 3's data (piecewise_linear.SEED)
 STUCK_SEED = 40352
 STUCK_EPOCHS = 10000
+
+
+def make_data(seed: int = DATA_SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Example 3's kinked data: your own ``piecewise_linear.make_data`` (the claims use the
+    grader's copy, so a mistake there costs points in piecewise_linear only)."""
+    from lessons import piecewise_linear  # when called: a broken file there cannot stop this one
+
+    return piecewise_linear.make_data(seed, n)
 
 
 def build_model(width: int, seed: int = 1) -> torch.nn.Sequential:
     """Return the lecture's net: ``torch.manual_seed(seed)``, then a bias-free 1 -> width -> 1 ReLU net.
 
-    ``Sequential(Linear(1, width, bias=False), ReLU(), Linear(width, 1, bias=False))``, built right
-    after seeding, so that its initial weights are the lecture's (net2 is ``build_model(1)``, net3
-    ``build_model(2)``). Hint: seed first, then build the layers in order; ``with
-    torch.random.fork_rng(): ...`` around both keeps the caller's random stream as it was.
+    A ``Sequential`` of a bias-free ``Linear`` from 1 input to ``width`` nodes, a ``ReLU`` and a
+    bias-free ``Linear`` from ``width`` nodes to 1 output, built right after seeding, so that its
+    initial weights are the lecture's (net2 is ``build_model(1)``, net3 ``build_model(2)``).
+    Hint: seed first, then build the layers in order; ``torch.random.fork_rng`` around both
+    keeps the caller's random stream as it was.
     """
     # BEGIN SOLUTION
     # HOMEWORK: seed with torch.manual_seed(seed), then build the bias-free 1 -> width -> 1 net.
@@ -96,9 +105,9 @@ def decompose(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return the lecture's walk through the net, ``(u1, v1, yhat)``, for inputs ``X`` (n, 1).
 
-    u1 = X @ W1 is (n, width), v1 = ReLU(u1) is (n, width) and yhat = v1 @ W2 is (n, 1), with
-    W1 = ``model[0].weight.T`` and W2 = ``model[2].weight.T`` as the lecture writes them.
-    Hint: ``layer1, activation1, layer2 = model``.
+    u1 = X @ W1 is (n, width), v1 = ReLU(u1) is (n, width) and yhat = v1 @ W2 is (n, 1), where
+    the lecture's W1 and W2 are the weights of the first and last layer, transposed.
+    Hint: a ``Sequential`` unpacks into its layers, and each ``Linear`` has a ``.weight``.
     """
     # BEGIN SOLUTION
     # HOMEWORK: return (u1, v1, yhat): u1 = X @ W1, v1 = ReLU(u1), yhat = v1 @ W2.
@@ -237,9 +246,9 @@ def final_losses(
     """For every seed s, the final loss of ``fit(build_model(width, seed=s), X, y, ...)``.
 
     All seeds train at once, as one batched program (not a loop of ``fit``); each net starts from
-    the weights ``build_model(width, seed=s)`` gives and ends where ``fit`` would, to float32
+    the weights your ``build_model(width, seed=s)`` gives and ends where ``fit`` would, to float32
     round-off. Returns a CPU tensor, one loss per seed.
     """
-    nets = _batched.init_nets(seeds, width, bias=False).to(device)
+    nets = _batched.from_models([build_model(width, seed=s) for s in seeds]).to(device)
     _, losses = _two_slopes.train(nets, X.to(device), y.to(device), lr=lr, epochs=epochs)
     return losses.cpu()

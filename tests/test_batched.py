@@ -8,6 +8,8 @@ import os
 import pytest
 import torch
 
+from checks.reference.nets import relu_model, wide_model
+from checks.reference.sweeps import _stacked, init_nets, relu_final_losses, width_sweep
 from lessons import _batched, _two_slopes, custom_activation, fit, overfitting, relu_nodes
 
 RTOL = 1e-4  # batched sums run in another order than fit's: float32 round-off, nothing more
@@ -22,8 +24,12 @@ def data():
 @pytest.mark.parametrize("width", [1, 2, 5, 50])
 def test_bias_free_nets_start_from_the_lessons_weights(width):
     seeds = [0, 1, 2, 40352]
-    nets = _batched.init_nets(seeds, width, bias=False)
+    nets = init_nets(seeds, width, bias=False)
     models = [relu_nodes.build_model(width, seed=s) for s in seeds]
+    assert torch.equal(
+        _batched.from_models(models).W1,
+        _batched.from_models([relu_model(width, s) for s in seeds]).W1,
+    )
     assert nets.b1 is None and nets.b2 is None
     assert torch.equal(nets.W1, torch.stack([m[0].weight.detach()[:, 0] for m in models]))
     assert torch.equal(nets.W2, torch.stack([m[2].weight.detach()[0] for m in models]))
@@ -32,15 +38,17 @@ def test_bias_free_nets_start_from_the_lessons_weights(width):
 @pytest.mark.parametrize("width", [1, 20, 500])
 def test_nets_with_biases_start_from_the_lessons_weights(width):
     seeds = [1, 7]
-    nets = _batched.init_nets(seeds, width, bias=True)
-    reference = _batched.from_models([custom_activation.build_model(width, seed=s) for s in seeds])
+    nets = init_nets(seeds, width, bias=True)
+    lessons = _batched.from_models([custom_activation.build_model(width, seed=s) for s in seeds])
+    grader = _batched.from_models([wide_model(width, seed=s) for s in seeds])
     for name in ("W1", "W2", "b1", "b2"):
-        assert torch.equal(getattr(nets, name), getattr(reference, name)), name
+        assert torch.equal(getattr(nets, name), getattr(lessons, name)), name
+        assert torch.equal(getattr(nets, name), getattr(grader, name)), name
 
 
 def test_init_is_uniform_within_one_over_root_fan_in():
     """nn.Linear's kaiming-uniform(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias too."""
-    nets = _batched.init_nets(range(200), 16, bias=True)
+    nets = init_nets(range(200), 16, bias=True)
     for weights, bound in ((nets.W1, 1.0), (nets.b1, 1.0), (nets.W2, 0.25), (nets.b2, 0.25)):
         assert float(weights.abs().max()) <= bound
         assert float(weights.abs().max()) > 0.95 * bound  # the whole interval is used
@@ -56,7 +64,7 @@ def test_relu_nets_end_where_fit_ends(data, width, seeds):
             for s in seeds
         ]
     )
-    nets = _batched.init_nets(seeds, width, bias=False)
+    nets = init_nets(seeds, width, bias=False)
     _, batched = _batched.train(nets, X, y, activation="relu", lr=0.1, epochs=1000)
     _, two_slopes = _two_slopes.train(nets, X, y, lr=0.1, epochs=1000)
     assert torch.allclose(batched, expected, rtol=RTOL, atol=0)
@@ -67,7 +75,7 @@ def test_relu_nets_end_where_fit_ends(data, width, seeds):
 def test_two_slopes_give_the_trained_weights_of_fit(data):
     X, y = data
     model = fit(relu_nodes.build_model(3, seed=5), X, y, lr=0.1, epochs=300).model
-    trained, _ = _two_slopes.train(_batched.init_nets([5], 3, bias=False), X, y, lr=0.1, epochs=300)
+    trained, _ = _two_slopes.train(init_nets([5], 3, bias=False), X, y, lr=0.1, epochs=300)
     assert torch.allclose(trained.W1[0], model[0].weight.detach()[:, 0], rtol=RTOL, atol=1e-6)
     assert torch.allclose(trained.W2[0], model[2].weight.detach()[0], rtol=RTOL, atol=1e-6)
 
@@ -75,7 +83,7 @@ def test_two_slopes_give_the_trained_weights_of_fit(data):
 def test_mooyaho_nets_end_where_fit_ends(data):
     X, y = data
     seeds, width, epochs = [1, 2, 3], 20, 1000
-    nets = _batched.init_nets(seeds, width, bias=True)
+    nets = init_nets(seeds, width, bias=True)
     trained, batched = _batched.train(nets, X, y, activation="mooyaho", lr=0.001, epochs=epochs)
     fits = [
         fit(custom_activation.build_model(width, seed=s), X, y, lr=0.001, epochs=epochs)
@@ -119,8 +127,8 @@ def test_narrow_step_nets_match_fit_until_their_training_turns_chaotic():
     round-off for the first 50 epochs; later a step crossing a data point amplifies any round-off
     difference, and fit itself ends as far from its own float64 run."""
     seeds, width = list(range(10)), 5
-    X, y = overfitting._stacked(overfitting.make_data, seeds)
-    nets = _batched.init_nets(seeds, width, bias=True)
+    X, y = _stacked(overfitting.make_data, seeds)
+    nets = init_nets(seeds, width, bias=True)
     _, batched = _batched.train(nets, X, y, activation="mooyaho", lr=overfitting.LR, epochs=50)
     fits = [
         fit(
@@ -174,11 +182,11 @@ def test_held_out_data_is_fresh_data_from_the_same_process():
 
 def test_two_slopes_refuse_nets_with_biases(data):
     with pytest.raises(ValueError, match="bias-free"):
-        _two_slopes.train(_batched.init_nets([0], 2, bias=True), *data, lr=0.1, epochs=1)
+        _two_slopes.train(init_nets([0], 2, bias=True), *data, lr=0.1, epochs=1)
 
 
 def test_data_of_the_wrong_shape_is_refused(data):
-    nets = _batched.init_nets([0, 1], 2, bias=True)
+    nets = init_nets([0, 1], 2, bias=True)
     with pytest.raises(ValueError, match=r"\[n, 1\]"):
         _batched.train(
             nets, torch.zeros(3, 1, 1), torch.zeros(3, 1, 1), activation="relu", lr=0.1, epochs=1
@@ -192,13 +200,33 @@ def test_data_of_the_wrong_shape_is_refused(data):
 )
 def test_batched_training_on_cuda_matches_the_cpu(data):
     X, y = data
-    nets = _batched.init_nets(range(8), 20, bias=True)
+    nets = init_nets(range(8), 20, bias=True)
     _, cpu = _batched.train(nets, X, y, activation="mooyaho", lr=0.001, epochs=500)
     _, cuda = _batched.train(nets.to("cuda"), X, y, activation="mooyaho", lr=0.001, epochs=500)
     assert torch.allclose(cuda.cpu(), cpu, rtol=RTOL, atol=0)
-    _, cpu = _two_slopes.train(
-        _batched.init_nets(range(8), 5, bias=False), X, y, lr=0.1, epochs=500
-    )
-    cuda_nets = _batched.init_nets(range(8), 5, bias=False).to("cuda")
+    _, cpu = _two_slopes.train(init_nets(range(8), 5, bias=False), X, y, lr=0.1, epochs=500)
+    cuda_nets = init_nets(range(8), 5, bias=False).to("cuda")
     _, cuda = _two_slopes.train(cuda_nets, X, y, lr=0.1, epochs=500)
     assert torch.allclose(cuda.cpu(), cpu, rtol=RTOL, atol=0)
+
+
+def test_the_graders_sweeps_are_the_lessons_sweeps(data):
+    """The claims measure the grader's sweeps (checks/reference/sweeps.py, from the reference
+    nets); a lesson's own sweep stacks the nets of its build_model. With the lecture's builders
+    the two are the same numbers, bit for bit."""
+    X, y = data
+    seeds = range(20)
+    grader = relu_final_losses(3, seeds, X, y, lr=0.1, epochs=200)
+    assert torch.equal(grader, relu_nodes.final_losses(3, seeds, X, y, lr=0.1, epochs=200))
+    widths, seeds = (5, 50), range(4)
+    ours = width_sweep(
+        widths,
+        seeds,
+        train_points=overfitting.TRAIN_POINTS,
+        held_out_points=overfitting.HELD_OUT_POINTS,
+        held_out_offset=overfitting.HELD_OUT_SEED_OFFSET,
+        lr=overfitting.LR,
+        epochs=50,
+    )
+    theirs = overfitting.width_sweep(widths, seeds, epochs=50)
+    assert torch.equal(ours.train, theirs.train) and torch.equal(ours.held_out, theirs.held_out)

@@ -17,7 +17,7 @@ def test_claim(lesson):
     [
         pytest.param(
             "claim(points=1, weight=3)",
-            "unknown claim argument(s) ['weight']; allowed: ['partial', 'points', 'visibility']",
+            "unknown claim argument(s) ['weight']; allowed: ['ko', 'partial', 'points', 'visibility']",
             id="unknown-key",
         ),
         pytest.param("claim()", "claim needs points=N", id="no-points"),
@@ -54,6 +54,11 @@ def test_claim(lesson):
             "('visible', 'hidden', 'after_due_date', 'after_published'), got 'secret'",
             id="bad-visibility",
         ),
+        pytest.param(
+            "claim(points=1, ko=3)",
+            "claim ko must be the Korean sentence, got 3",
+            id="ko-not-text",
+        ),
     ],
 )
 def test_invalid_claim_marker_is_a_usage_error(project, marker, message):
@@ -71,6 +76,7 @@ def test_valid_claim_markers_are_accepted(project):
     markers = [
         "claim(points=0.5)",
         "claim(points=2)",
+        "claim(points=1, ko='답은 42이다.')",
         *(f"claim(points=1, visibility={v!r})" for v in visibilities),
     ]
     project.lesson("alpha")
@@ -85,7 +91,7 @@ def test_valid_claim_markers_are_accepted(project):
     result = project.run("lessons")
 
     result.assert_outcomes(passed=len(markers))
-    result.stdout.re_match_lines([r"total\s+6/6\s+6.5/6.5$"])
+    result.stdout.re_match_lines([r"total\s+7/7\s+7.5/7.5$"])
 
 
 def test_unmarked_test_in_a_checks_module_is_a_usage_error(project):

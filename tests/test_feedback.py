@@ -46,9 +46,19 @@ def test_failing_claim_shows_its_docstring_and_a_one_line_reason(project, body, 
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.re_match_lines([r"alpha\s+0/1\s+0/2$"])
+    card = unwrapped(result.stdout.lines)
+    if reason.startswith("not attempted yet"):  # grouped by the homework function instead
+        assert "not attempted yet (write these functions, then rerun their lesson):" in card
+        assert "alpha.answer 1 claim, 2 points return the answer" in card
+        assert "FAILED" not in card
+        return
     summary = "FAILED alpha::test_answer_is_42: The lesson answers 42, the answer to everything."
-    at = result.stdout.lines.index(summary)
-    assert result.stdout.lines[at + 1] == f"    -> {reason}"
+    assert f"{summary} -> {reason}" in card
+
+
+def unwrapped(lines: list[str]) -> str:
+    """The report card as one line of words: its blocks are wrapped to the terminal's width."""
+    return " ".join(" ".join(lines).split())
 
 
 def test_lesson_that_does_not_import_fails_only_its_own_claims(project):
@@ -62,12 +72,11 @@ def test_lesson_that_does_not_import_fails_only_its_own_claims(project):
     result.stdout.re_match_lines(
         [r"alpha\s+0/1\s+0/2$", r"beta\s+1/1\s+3/3$", r"total\s+1/2\s+3/5$"], consecutive=True
     )
-    result.stdout.fnmatch_lines(
+    result.stdout.re_match_lines(
         [
-            "FAILED alpha::test_answer_is_42: *",
-            "    -> lesson 'alpha' does not import: SyntaxError: *",
-        ],
-        consecutive=True,
+            r"FAILED alpha::test_answer_is_42: .*",
+            r"    -> lesson 'alpha' does not import: SyntaxError: .*",
+        ]
     )
 
 
@@ -113,4 +122,6 @@ def test_failure_while_cleaning_up_fails_the_claim(project, expected, reason):
     result = project.run("lessons")
 
     result.stdout.re_match_lines([r"alpha\s+0/1\s+0/1$"])
-    result.stdout.fnmatch_lines(["FAILED alpha::test_answer_is_42: *", f"    -> {reason}"])
+    assert f"FAILED alpha::test_answer_is_42: The lesson answers 42. -> {reason}" in unwrapped(
+        result.stdout.lines
+    )

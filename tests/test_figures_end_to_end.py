@@ -85,7 +85,11 @@ def test_snapshot_cycle_and_report(project):
     assert 'src="data:image/png;base64,' in html and "test_diagram" in html
     assert f"lesson report: {project / 'report' / 'index.html'}" in first.stdout
 
-    wrong = run(project, slope="-2")
+    card = run(project, slope="-2")  # the report card: one line, no --snapshot-update advice
+    assert card.returncode == 1
+    assert "toy: 1 figure(s) not drawn as in the lecture" in card.stdout, card.stdout
+    assert "--snapshot-update" not in card.stdout
+    wrong = run(project, "-v", slope="-2")  # pytest's full report: how it differs, and where
     assert wrong.returncode == 1
     assert "figure differs from its snapshot: pixel RMS" in wrong.stdout
     diff = project / ".pytest_cache" / "figure-results" / "check_toy" / "test_figure_fit-diff.png"
@@ -112,7 +116,7 @@ def test_grading_run_leaves_figures_out_and_the_report_keeps_them(project, tmp_p
     graded = run(project, "--grade-json", str(tmp_path / "graded.json"), slope="-2")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert "1 passed, 2 deselected" in graded.stdout
-    assert "figures: not run in a grading run" in graded.stdout
+    assert "lessons: figures not run in a grading run" in graded.stdout
     assert GRADED.search(graded.stdout)
 
     report = tmp_path / "report"

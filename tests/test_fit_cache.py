@@ -14,7 +14,8 @@ from checks.grader import bulk, fit_key
 from checks.grader.denormals import denormals, denormals_flushed
 from checks.grader.fit_cache import FitCache
 from checks.grader.gradebook import GRADED
-from lessons import _lecture
+from checks.reference import nets
+from checks.reference.data import piecewise_data
 from lessons._seeding import lecture_seed
 from lessons._train import fit
 from tests._fake_project import ANSWER_LESSON, make_project, write_files
@@ -24,11 +25,11 @@ EPOCHS = 50  # enough to move every weight; the lecture's runs are checked by th
 
 
 def relu_net() -> torch.nn.Sequential:
-    return _lecture.relu_model(2, 1)
+    return nets.relu_model(2, 1)
 
 
 def mooyaho_net() -> torch.nn.Sequential:
-    return _lecture.wide_model(20, seed=1)
+    return nets.wide_model(20, seed=1)
 
 
 def line() -> torch.nn.Linear:
@@ -37,7 +38,7 @@ def line() -> torch.nn.Linear:
 
 
 def data():
-    return _lecture.piecewise_data()
+    return piecewise_data()
 
 
 def assert_same_fit(got, want) -> None:
@@ -107,7 +108,7 @@ def _other_weights() -> torch.nn.Sequential:
 
 def _mooyaho_with_relu_weights() -> torch.nn.Sequential:
     model = relu_net()
-    model[1] = _lecture.MOOYAHO()
+    model[1] = nets.MOOYAHO()
     return model
 
 
@@ -229,15 +230,21 @@ def test_a_broken_entry_is_trained_again_not_trusted(tmp_path, capsys, break_it)
 
 CLAIM = """\
 import pytest
+import torch
 
-from lessons import _lecture
+from lessons._seeding import lecture_seed
 
 
 @pytest.mark.claim(points=1)
 def test_two_nodes_train(train):
     '''Two ReLU nodes train below their first loss.'''
-    X, y = _lecture.piecewise_data()
-    result = train(_lecture.relu_model(2, 1), X, y, lr=0.1, epochs=50)
+    X = torch.linspace(-1, 1, 50).reshape(50, 1)
+    y = torch.where(X < 0, X, 3.5 * X)
+    with lecture_seed(1):
+        net = torch.nn.Sequential(
+            torch.nn.Linear(1, 2, bias=False), torch.nn.ReLU(), torch.nn.Linear(2, 1, bias=False)
+        )
+    result = train(net, X, y, lr=0.1, epochs=50)
     assert result.final_loss < float(result.losses[0])
 """
 
@@ -247,7 +254,7 @@ def test_the_plugin_keeps_fits_where_it_is_told(project, tmp_path):
     project.checks("alpha", CLAIM)
     folder = tmp_path / "fits"
 
-    first = project.run("lessons", "--fit-cache", str(folder))
+    first = project.run("lessons", "-v", "--fit-cache", str(folder))  # -v: the header lines
     second = project.run("lessons", "--fit-cache", str(folder))
     first.assert_outcomes(passed=1)
     second.assert_outcomes(passed=1)
@@ -257,15 +264,15 @@ def test_the_plugin_keeps_fits_where_it_is_told(project, tmp_path):
     second.stdout.fnmatch_lines(["fit cache: 1 fit(s) read, 0 trained*"])
     assert (folder.stat().st_mode & 0o077) == 0  # the grader's alone
 
-    off = project.run("lessons", "--fit-cache", str(folder), "--no-fit-cache")
+    off = project.run("lessons", "-v", "--fit-cache", str(folder), "--no-fit-cache")
     off.assert_outcomes(passed=1)
     off.stdout.fnmatch_lines(["lessons: fit cache off *"])
     assert "fit(s) read" not in off.stdout.str()
 
-    local = project.run("lessons")  # pytest's own cache folder
+    local = project.run("lessons", "-v")  # pytest's own cache folder
     local.stdout.fnmatch_lines(["lessons: fit cache in *.pytest_cache*fit-cache *"])
     assert list((project.path / ".pytest_cache").rglob("*.pt"))
-    graded = project.run("lessons", "-p", "no:cacheprovider")
+    graded = project.run("lessons", "-v", "-p", "no:cacheprovider")
     graded.stdout.fnmatch_lines(["lessons: fit cache off *"])
 
 

@@ -178,13 +178,14 @@ def test_claims_lists_every_claim_and_runs_nothing(pytester, course):
     result.stdout.fnmatch_lines(
         [
             "*= claims =*",
-            "lesson*claim*points*visibility",
+            "lesson*claim*points*ko*visibility",
             "alpha*test_answer_is_42*2*visible",
             "alpha*test_secret_answer_is_positive*1*hidden",
             "alpha*test_answer_is_small*1*after_due_date",
             "alpha*test_most_seeds_work*2*visible  (partial credit)",
             "beta*test_beta_imports*3*visible",
             "9 claims in 2 lessons, 13 points, of which 2 not visible to students",
+            "9 claim(s) have no Korean sentence yet (claim(..., ko=*), ko '-' above): alpha, beta",
             "*9 tests collected*",
         ]
     )

@@ -70,7 +70,7 @@ def test_homework_learning_rate_diverges_as_the_lectures_code_does():
     result = learning_rate.fit(
         learning_rate.build_model(), X, y, lr=learning_rate.DIVERGING_LR, epochs=1000
     )
-    epochs = result.first_nonfinite_epoch
+    epochs = learning_rate.divergence_epoch(result)
     assert epochs is not None
 
     cell = run_lecture(

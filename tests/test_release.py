@@ -11,6 +11,7 @@ import pytest
 from checks.grader.hidden_claims import HiddenClaimError, remove_hidden_claims
 from checks.grader.solutions import SolutionError, find_blocks, strip_solutions
 from checks.grader.withheld import WITHHELD_FILE
+from tests._card import misreported, score_table_is_last
 from tests._fake_project import REPO, by_name, grade, make_project
 
 HOMEWORK = '''\
@@ -193,7 +194,7 @@ def test_student_release_scores_untouched_homework_zero_and_says_what_is_held_ba
             "homework*0/2*0/3",
             "plain*1/1*1/1",
             "total*1/3*1/4",
-            "5 points are held back for hidden claims (homework: 5): your instructor grades them*",
+            "+ 5 points for hidden claims, graded after you hand in (not in the total)",
         ]
     )
     assert "Traceback" not in out_text and "raise NotImplementedError" not in out_text
@@ -214,6 +215,18 @@ def test_instructor_copy_grades_and_exports_the_hidden_claims(pytester, course):
     assert "held back" not in result.stdout.str()
 
 
+# Headings and words of the instructor's README that are none of a student's business.
+INSTRUCTOR_SECTIONS = (
+    "Deploying to Gradescope",
+    "Grading many submissions",
+    "What a submission can and cannot do",
+    "Adding a claim",
+    "sandbox",
+    "hidden claims cut",
+    "lessons release",
+    "visibility",
+)
+UNTOUCHED_LINES = 40  # issue 17: the untouched release's whole run fits a screen or so
 UNTOUCHED_SHARE = 0.10  # issue 8: a release with nothing written earns at most 10% of its points
 
 
@@ -242,9 +255,17 @@ def test_release_of_this_project(tmp_path, pytester, monkeypatch):
         assert withheld[name]["points"] > 0, f"{name} withholds no hidden claim"
         lesson = (out / "lessons" / f"{name}.py").read_text()
         assert "BEGIN SOLUTION" not in lesson and f"Homework ({name}): " in lesson
-    assert (out / "README.md").read_bytes() == (REPO / "README.md").read_bytes()
     assert not (out / ".venv").exists()
     assert not (out / "tests/submissions").exists(), "worked solutions shipped to students"
+    # The release is the student's (issue 17): their guide, in English and Korean, and none of
+    # the instructor's files or sections.
+    for folder in ("tests", ".ci", "docs", "babel.cfg"):
+        assert not (out / folder).exists(), f"{folder} shipped to students"
+    assert (out / "README.md").read_bytes() == (REPO / "docs/student/README.md").read_bytes()
+    assert (out / "README.ko.md").read_bytes() == (REPO / "docs/student/README.ko.md").read_bytes()
+    guide = (out / "README.md").read_text() + (out / "README.ko.md").read_text()
+    for instructor in INSTRUCTOR_SECTIONS:
+        assert instructor not in guide, f"the student's README has the instructor's {instructor!r}"
 
     monkeypatch.chdir(out)
     result = pytester.runpytest_subprocess("lessons", "--grade-json", "results.json")
@@ -257,7 +278,19 @@ def test_release_of_this_project(tmp_path, pytester, monkeypatch):
         if t["score"] < t["max_score"]:
             assert "\nnot attempted yet: Homework (" in t["output"], t
     held = sum(lesson["points"] for lesson in withheld.values())
-    result.stdout.fnmatch_lines([f"{held:g} points are held back for hidden claims*"])
+    result.stdout.fnmatch_lines([f"+ {held:g} points for hidden claims, graded after you hand in*"])
     outcome = result.parseoutcomes()
     assert "errors" not in outcome and "error" not in outcome, outcome
-    assert "Traceback" not in result.stdout.str()
+    # The report card (issue 17): short, no machinery, homework grouped per function, the
+    # score table last.
+    out_text = result.stdout.str()
+    assert len(out_text.splitlines()) <= UNTOUCHED_LINES, out_text
+    assert misreported(out_text, grade(result, out / "results.json")) == []
+    assert score_table_is_last(out_text) and "FAILED" not in out_text
+    stubs = sum(
+        lesson.read_text().count("raise NotImplementedError(")
+        for lesson in (out / "lessons").glob("[!_]*.py")
+    )
+    assert out_text.count(" points ") + out_text.count(" point ") >= 1
+    listed = [line for line in out_text.splitlines() if line.startswith("  ") and " claim" in line]
+    assert len(listed) <= stubs, listed

@@ -15,7 +15,7 @@ from pathlib import Path
 import _pytest
 import pytest
 
-from tests._fake_project import by_name, grade, make_project
+from tests._fake_project import grade, make_project
 from tests._processes import alive, watching
 
 HONEST = """\
@@ -58,7 +58,12 @@ def test_answer_again(lesson):
 FORGED = {"score": 1000, "execution_time": 0, "output": "forged", "tests": []}
 OUTLIVES = "lessons-outlive"  # the name the outliving process takes (15 bytes at most)
 BOMB = "lessons-bomb"
-_GRADE_PATH = 'sys.argv[sys.argv.index("--grade-json") + 1]'
+# The results file: from the grader's command line where the lesson shares its process (the
+# fallback's fork), else where a student would guess it (a box shows neither).
+_GRADE_PATH = (
+    'sys.argv[sys.argv.index("--grade-json") + 1] if "--grade-json" in sys.argv '
+    'else "../out/results.json"'
+)
 
 HOSTILE = {
     "atexit_rewrite": f"""\
@@ -81,7 +86,7 @@ def largest(X):
 """,
     "double_fork": f"""\
 import json, os, sys, time
-_path = {_GRADE_PATH}
+_path = ({_GRADE_PATH})
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
@@ -93,8 +98,10 @@ if os.fork() == 0:
 """,
     "poisons_checks": f"""\
 import sys, types
-sys.modules["checks.grader.grade_json"].results = lambda *a, **k: {FORGED!r}
-sys.modules["checks.grader.scoring"].Scorer.record = lambda self, report: None
+# In a box the grader's modules are nowhere (no checks/); in the fallback, a fork's copies.
+if "checks.grader.grade_json" in sys.modules:
+    sys.modules["checks.grader.grade_json"].results = lambda *a, **k: {FORGED!r}
+    sys.modules["checks.grader.scoring"].Scorer.record = lambda self, report: None
 sys.modules["checks.validate"] = types.ModuleType("checks.validate")
 """,
     "exit_in_call": """\
@@ -119,6 +126,25 @@ def largest(X):
     tree = {"ok": {"t": "ndarray", "dtype": "|O", "shape": [1], "b": 0}}
     header = json.dumps({"v": tree, "sizes": [len(payload)]}).encode()
     body = struct.pack("!I", len(header)) + header + payload
+    sock.sendall(struct.pack("!Q", len(body)) + body)
+    return 7.0
+""",
+    # Replies that declare more than the grader accepts: refused before anything is allocated.
+    "oversized_reply": """\
+import gc, socket, struct
+def largest(X):
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+    sock.sendall(struct.pack("!Q", 2**40))  # "a reply of 1 TiB follows"
+    return 7.0
+""",
+    "huge_model": """\
+import gc, json, socket, struct
+def largest(X):
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+    arch = {"kind": "Linear", "in": 16384, "out": 16384, "bias": True}  # 1 GiB of float32
+    tree = {"ok": {"t": "module", "arch": arch, "state": {"t": "dict", "v": []}}}
+    header = json.dumps({"v": tree, "sizes": []}).encode()
+    body = struct.pack("!I", len(header)) + header
     sock.sendall(struct.pack("!Q", len(body)) + body)
     return 7.0
 """,
@@ -186,14 +212,23 @@ def _scores(results: dict) -> dict[str, float]:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
-def test_hostile_submissions_earn_the_honest_grade(pytester):
+@pytest.mark.parametrize("box", ["auto", "off"])  # the bubblewrap box, and the fallback
+def test_hostile_submissions_earn_the_honest_grade(pytester, box):
     lessons = _course()
     make_project(pytester.path, lessons, dict.fromkeys(lessons, CHECKS))
     path = pytester.path / "out" / "results.json"
     pristine = (pytester.path / "checks" / "check_rewrites_tree.py").read_text()
     with watching(OUTLIVES) as outliving, watching(BOMB) as bombs:
         result = pytester.runpytest_subprocess(
-            "lessons", "--grade-json", str(path), "--sandbox-memory", "1", "-p", "no:randomly"
+            "lessons",
+            "--grade-json",
+            str(path),
+            "--sandbox-memory",
+            "1",
+            "-p",
+            "no:randomly",
+            "-o",
+            f"sandbox_box={box}",
         )
     time.sleep(1.0)  # what a double fork would need to rewrite the file after pytest exits
     results = grade(result, path)
@@ -220,9 +255,17 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
     assert tests["exit_in_call::test_answer_again"]["status"] == "passed"  # a fresh worker
     # The crafted object stays in the lesson's process (a handle crosses, never its pickle): the
     # claim compares a handle with a number and fails, and no code ran in the grader (above).
-    assert reason("pickle_bomb::test_largest") == "claim does not hold: assert Evil() == 2.0"
+    assert reason("pickle_bomb::test_largest") == "claim does not hold: got Evil(), expected 2.0"
     assert reason("forged_reply::test_largest").startswith(
         "the lesson process sent a reply that cannot be read: an array of dtype object"
+    )
+    assert reason("oversized_reply::test_largest") == (
+        "the lesson process sent a reply that cannot be read: a reply of 1099511627776 bytes, "
+        "over the limit of 67108864 (ini sandbox_reply_mib)"
+    )
+    assert reason("huge_model::test_largest") == (
+        "the lesson process sent a reply that cannot be read: "
+        "a model of 268,451,840 parameters (the limit is 4,194,304)"
     )
     assert "can't allocate memory" in reason("memory_hog::test_largest")
     # Its output is capped (RLIMIT_FSIZE, 64 MiB): the print fails, in the student's call.
@@ -231,7 +274,7 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
         reason("honest::test_largest")
         == "not attempted yet: Homework (x): the largest eigenvalue of X"
     )
-    assert by_name(results)["test_answer"]["status"] == "passed"
+    assert tests["honest::test_answer"]["status"] == "passed"
     assert json.loads(path.read_text()) == results  # nothing rewrote the file since
     assert outliving.pids, "the lesson's fork was never seen running"
     assert not any(alive(pid) for pid in outliving.pids), (
@@ -239,10 +282,13 @@ def test_hostile_submissions_earn_the_honest_grade(pytester):
     )
     assert "Traceback" not in out.split("lesson scores")[-1]
     assert not any(alive(pid) for pid in bombs.pids), "a fork bomb's process outlived the run"
-    if "confined (" in out:  # root that cannot drop: a read-only view of every file
+    boxed = "in a bubblewrap box" in out
+    if box == "off":
+        assert not boxed and "NO box (sandbox_box = off)" in out
+    if boxed or "confined (" in out:  # no project in view, or a read-only view of every file
         assert (pytester.path / "checks" / "check_rewrites_tree.py").read_text() == pristine
         assert not (pytester.path / "forged.txt").exists()
         assert not (Path(_pytest.__file__).parent / "forged.txt").exists()
-    if "pids cgroup" in out:  # the zygote and its workers, 512 processes in all
+    if "pids cgroup" in out or "cgroup: pids" in out:  # the zygote and its workers: 512 at most
         assert bombs.peak <= 512, f"{bombs.peak} processes of a fork bomb ran at once"
     (Path(_pytest.__file__).parent / "forged.txt").unlink(missing_ok=True)  # not root: ours

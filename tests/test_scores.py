@@ -93,7 +93,7 @@ def graded(project):
 
 
 TABLE = [
-    r"=+ lesson scores =+$",
+    r"=+ lesson scores (\(.*\) )?=+$",
     r"lesson\s+claims\s+points$",
     r"zeta\s+1/1\s+1.5/1.5$",
     r"alpha\s+1/2\s+3/5$",

@@ -5,30 +5,46 @@ first comment lines say what must happen:
 
     # expect: full                         the lesson earns every point, hidden claims included
     # expect: fails test_a test_b          it scores less than its maximum, and these claims fail
+    # reason: text                         (optional) each of those claims says this, in one line
 
 Each case is graded once, as an instructor grades a class: a fresh copy of this project, the
-case's lesson files copied into ``lessons/``, then ``pytest lessons/<lesson>.py ... --grade-json``
-in that copy (a subprocess, so the grade is what a real run writes). The cases share one fit
-cache, as a class graded by ``lessons grade`` does (``--fit-cache``): a fit two cases ask for
-trains once, and every case's grade must come out right read from it as trained.
+case's lesson files copied into ``lessons/`` and every other lesson stubbed as the release gives
+it (``lessons grade`` does the same: another lesson is never the instructor's solution), then
+``pytest lessons/<lesson>.py ... --grade-json`` in that copy (a subprocess, so the grade is what a
+real run writes). The cases share one fit cache, as a class graded by ``lessons grade`` does
+(``--fit-cache``): a fit two cases ask for trains once, and every case's grade must come out
+right read from it as trained.
+
+A claim written to catch a named mistake says so in a comment, ``# catches: mistake_<name>``, in
+its body (or, for the lesson at large, anywhere in its checks file: a constant's tolerance, a
+fixture every claim on the sweep needs); ``tests/submissions/mistake_<name>/<lesson>.py`` must then
+make exactly that mistake and expect to lose that claim's points, which grading it shows.
 """
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from checks.grader.submissions import course_lessons, place
+from tests._card import says_got_vs_expected
+
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 EXPECT = re.compile(r"^#\s*expect:\s*(?P<what>full|fails\s+(?P<claims>\S.*?))\s*$")
+REASON = re.compile(r"^#\s*reason:\s*(?P<reason>\S.*?)\s*$")
+CATCHES = re.compile(r"catches:(?P<names>(?:\s+mistake_\w+)+)")
 # Not part of a fresh copy: local environments, caches and the submissions themselves.
 NOT_COPIED = (".git", ".venv", "__pycache__", ".pytest_cache", "submissions", "*.egg-info")
 GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from scratch
@@ -38,18 +54,73 @@ GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from sc
 class Expectation:
     full: bool
     failing: tuple[str, ...] = ()
+    reason: str | None = None  # what each failing claim's output says, when given
 
 
 def read_expectation(path: Path) -> Expectation:
     """The ``# expect:`` line among the file's leading comment lines."""
+    found, reason = None, None
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break
         if match := EXPECT.match(line):
-            if match["what"] == "full":
-                return Expectation(full=True)
-            return Expectation(full=False, failing=tuple(match["claims"].split()))
+            found = match
+        if match := REASON.match(line):
+            reason = match["reason"]
+    if found is not None:
+        if found["what"] == "full":
+            return Expectation(full=True)
+        return Expectation(full=False, failing=tuple(found["claims"].split()), reason=reason)
     raise ValueError(f"{path}: no '# expect: full' or '# expect: fails <claims>' line at the top")
+
+
+@dataclass(frozen=True)
+class Catch:
+    """A ``# catches: mistake_<name>`` comment: the claim it sits in, or None (the lesson)."""
+
+    lesson: str
+    mistake: str
+    claim: str | None
+    line: int
+
+
+def _is_claim(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef) and any(
+        isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "claim"
+        for d in node.decorator_list
+    )
+
+
+def named_mistakes(checks_file: Path) -> list[Catch]:
+    """Every mistake a checks file says it catches, with the claim whose lines hold the comment."""
+    source = checks_file.read_text(encoding="utf-8")
+    lesson = checks_file.stem.removeprefix("check_")
+    spans = [
+        (node.name, min(d.lineno for d in node.decorator_list), node.end_lineno)
+        for node in ast.parse(source).body
+        if _is_claim(node)
+    ]
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT and (match := CATCHES.search(token.string)):
+            line = token.start[0]
+            claim = next((name for name, first, last in spans if first <= line <= last), None)
+            found += [Catch(lesson, name, claim, line) for name in match["names"].split()]
+    return found
+
+
+def catch_problem(catch: Catch, submissions: Path) -> str | None:
+    """Why the submission for a named mistake is missing or does not expect to lose the points."""
+    where = f"check_{catch.lesson}.py:{catch.line} names {catch.mistake}"
+    path = submissions / catch.mistake / f"{catch.lesson}.py"
+    if not path.is_file():
+        return f"{where}, but there is no {path.relative_to(submissions.parent)}"
+    expectation = read_expectation(path)
+    if expectation.full:
+        return f"{where}, but its submission expects full marks"
+    if catch.claim is not None and catch.claim not in expectation.failing:
+        return f"{where} in {catch.claim}, but its submission does not expect that claim to fail"
+    return None
 
 
 def cases() -> list[str]:
@@ -69,8 +140,8 @@ def grade_case(case: Path, work: Path, fit_cache: Path | None = None) -> dict:
     """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
     lessons = sorted(case.glob("*.py"))
-    for submitted in lessons:
-        shutil.copy(submitted, work / "lessons" / submitted.name)
+    course = course_lessons(work)
+    place(work, {p.stem: p for p in lessons if p.stem in course}, course)
     grade = work / "grade.json"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
     command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
@@ -103,6 +174,12 @@ def lesson_mismatch(lesson: str, expectation: Expectation, tests: list[dict]) ->
             problems.append(f"{claim} is not a claim of {lesson}")
         elif not any(name.split("[")[0] == claim for name in failed):
             problems.append(f"{claim} was expected to fail but passed")
+        elif expectation.reason is not None:
+            outputs = [out for name, out in failed.items() if name.split("[")[0] == claim]
+            if not all(expectation.reason in out for out in outputs):
+                problems.append(
+                    f"{claim} failed without saying {expectation.reason!r}: {outputs[0]!r}"
+                )
     return f"{lesson}: " + "; ".join(problems) if problems else None
 
 
@@ -116,6 +193,40 @@ def test_every_submission_says_what_it_expects():
     assert lessons <= set(LESSONS), f"submissions for unknown lessons: {lessons - set(LESSONS)}"
 
 
+def test_every_named_mistake_has_a_submission_that_expects_to_lose_the_points():
+    """The rule: a claim that names the mistake it catches has a submission making it (graded by
+    test_submission_is_graded_as_expected, which shows the points are lost)."""
+    catches = [
+        c for path in sorted((REPO / "checks").glob("check_*.py")) for c in named_mistakes(path)
+    ]
+    problems = [p for p in (catch_problem(c, SUBMISSIONS) for c in catches) if p]
+    assert not problems, "\n".join(problems)
+    named = {(c.lesson, c.mistake, c.claim) for c in catches}
+    unseen = "test_train_on_unseen_data"
+    assert ("linear_model", "mistake_one_epoch_short", unseen) in named
+    assert ("linear_model", "mistake_ignores_epochs", unseen) in named
+    assert ("overfitting", "mistake_wrong_axis", None) in named  # the warm-up fixture
+
+
+def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
+    checks = tmp_path / "check_demo.py"
+    checks.write_text(
+        "import pytest\n\n# catches: mistake_gone\nTOLERANCE = 1\n\n\n"
+        "@pytest.mark.claim(points=1)\ndef test_a(lesson):\n    # catches: mistake_lenient\n"
+        "    assert lesson\n"
+    )
+    (tmp_path / "mistake_lenient").mkdir()
+    (tmp_path / "mistake_lenient" / "demo.py").write_text("# expect: fails test_b\n")
+    catches = named_mistakes(checks)
+    assert [(c.mistake, c.claim) for c in catches] == [
+        ("mistake_gone", None),
+        ("mistake_lenient", "test_a"),
+    ]
+    gone, lenient = (catch_problem(c, tmp_path) for c in catches)
+    assert "there is no" in gone
+    assert "does not expect that claim to fail" in lenient
+
+
 @pytest.mark.parametrize("case", cases())
 def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
     results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache)
@@ -124,6 +235,12 @@ def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
         for path in sorted((SUBMISSIONS / case).glob("*.py"))
     ]
     problems = [p for p in problems if p]
+    # Every failing claim says why in one got-vs-expected line (the same run: no extra cost).
+    problems += [
+        f"{t['name']} fails without a got-vs-expected line: {t['output'].splitlines()[-1]!r}"
+        for t in results["tests"]
+        if t["status"] == "failed" and not says_got_vs_expected(t["output"].splitlines()[-1])
+    ]
     assert not problems, f"case {case}:\n" + "\n".join(problems)
 
 
@@ -150,7 +267,7 @@ def test_a_case_is_graded_in_a_fresh_copy_with_the_students_file(tmp_path):
     case = tmp_path / "case"
     case.mkdir()
     source = (REPO / "lessons/learning_rate.py").read_text()
-    wrong = source.replace("eigvalsh(mse_hessian(X))[-1]", "eigvalsh(mse_hessian(X))[0]")
+    wrong = source.replace("eigvalsh(hessian)[-1]", "eigvalsh(hessian)[0]")
     assert wrong != source
     (case / "learning_rate.py").write_text(wrong)
     results = grade_case(case, tmp_path / "project")

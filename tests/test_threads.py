@@ -28,7 +28,7 @@ def test_one_thread_by_default_and_the_callers_count_restored(project, threads_b
     project.checks("alpha", CLAIM.format(threads=1))
     torch.set_num_threads(2)
 
-    result = project.run("lessons")
+    result = project.run("lessons", "-v")  # the header's lines: pytest's full report
 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["lessons: torch *, 1 torch thread(s) (--torch-threads), *"])
@@ -40,7 +40,7 @@ def test_torch_threads_option_sets_the_sessions_threads(project, threads_before)
     project.lesson("alpha")
     project.checks("alpha", CLAIM.format(threads=threads))
 
-    result = project.run("lessons", f"--torch-threads={threads}")
+    result = project.run("lessons", f"--torch-threads={threads}", "-v")
 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"lessons: torch *, {threads} torch thread(s) *"])

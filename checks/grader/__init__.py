@@ -6,13 +6,16 @@
   ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
   ``denormals`` (torch settings for the session), ``benchmarks`` (machine info), ``fit_cache``
   (the ``train`` fixture: the grader's fits, kept by the key ``fit_key`` makes).
-- ``feedback`` (one line per failure), ``scores`` and ``scoring`` (the score table), ``grade_json``
+- ``feedback`` (one line per failure), ``report_card`` and ``card_reporter`` (what ``pytest
+  lessons`` prints: the report card), ``i18n`` (``--lang ko``: gettext catalogs in ``locale/``),
+  ``ordering`` (the lecture's order), ``scores`` and ``scoring`` (the score table), ``grade_json``
   (Gradescope's results.json), ``listing`` (``--claims``), ``withheld`` (held-back points).
 - ``snapshots`` and ``pixels`` (figure and diagram snapshots), ``report`` and ``report_html``
   (``--lesson-report``), ``bench_report`` (the CPU/GPU benchmark report).
 - ``release``, ``solutions`` and ``hidden_claims``: the student release.
 - ``cli``: the instructor's ``lessons`` command. ``bulk`` (``lessons grade``) grades each
   submission (``submissions``: which files count) in a ``project_copy`` by a fenced
-  ``grading_run``, into a ``gradebook`` (grades.csv), with ``progress`` on stderr; ``gradescope``
+  ``grading_run``, into a ``gradebook`` (grades.csv), with ``progress`` on stderr, and a
+  ``similarity_report`` (``similarity``: homework code compared by copydetect); ``gradescope``
   writes the autograder zip whose ``run_autograder`` calls ``autograder``.
 """

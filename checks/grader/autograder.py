@@ -57,6 +57,10 @@ def grade(root: Path, *, timeout: float) -> dict:
         wanted = ", ".join(f"{LESSONS_DIR}/{name}.py" for name in lessons)
         return failed(f"No lesson files found in the submission: upload {wanted}.")
     missing = place(source, files, lessons)
+    # The zip keeps no folder modes: the claims readable by root only again, for the fallback
+    # (no box), whose lesson processes drop to an unprivileged user (keep_only_grading).
+    if (source / "checks").is_dir():
+        (source / "checks").chmod(0o700)
     grading_run.adopt_orphans()  # what the run leaves behind is killed before results are written
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         results, log = Path(scratch) / "results.json", Path(scratch) / "pytest.log"

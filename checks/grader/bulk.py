@@ -5,10 +5,11 @@ fresh copy of the committed project (``checks.grader.project_copy``) with only t
 lesson files copied in (``checks.grader.submissions``), by ``pytest lessons --grade-json`` in a
 process group of its own with a wall-clock limit and a capped log (``checks.grader.grading_run``),
 ``jobs`` at once. GRADES_DIR gets ``<submission>.json`` (Gradescope's results.json),
-``<submission>.log``, ``<submission>.row.json`` (the row and the fingerprint it was graded under)
-and ``grades.csv`` (``checks.grader.gradebook``). A submission whose fingerprint (the project's
-version and the student's lesson files' bytes) matches its record is not graded again unless
-``force``; whatever happened to one submission, only its own row shows it.
+``<submission>.log``, ``<submission>.row.json`` (the row and the fingerprint it was graded
+under), ``grades.csv`` (``checks.grader.gradebook``) and ``similarity.csv``, whose flags become
+the rows' ``copied?`` notes (``checks.grader.similarity_report``). A submission whose fingerprint
+(the project's version and the student's lesson files' bytes) matches its record is not graded
+again unless ``force``; whatever happened to one submission, only its own row shows it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,21 @@ import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from checks.grader import grading_run
-from checks.grader.gradebook import GRADED, Row, load, points_of, save, write_csv
+from checks.grader.collection import LESSONS_DIR
+from checks.grader.gradebook import (
+    GRADED,
+    Row,
+    load,
+    points_of,
+    save,
+    trouble_notes,
+    write_csv,
+)
 from checks.grader.progress import Progress
 from checks.grader.project_copy import Snapshot, export, keep_only_grading, snapshot
 from checks.grader.submissions import (
@@ -84,6 +94,7 @@ def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeo
         if results.is_file() and finished.returncode is not None:
             data = json.loads(results.read_text(encoding="utf-8"))
             row.points, row.total, row.max = points_of(data, course.lessons)
+            row.notes = "; ".join(note for note in (row.notes, trouble_notes(data)) if note)
             shutil.copyfile(results, grade_file)
             row.status = GRADED if trouble is None else f"incomplete: {trouble}"
         elif finished.returncode is None:
@@ -126,6 +137,32 @@ def _still_good(before: Row, key: str, grade_file: Path) -> bool:
     return before.status != GRADED or grade_file.is_file()
 
 
+def _with_similarity(rows, subs, course: Course, out: Path, stream: TextIO) -> dict[str, Row]:
+    """Write ``similarity.csv`` and add its ``copied?`` notes to the rows (to the CSV only: a
+    row's record keeps its own notes, so a later submission can change them)."""
+    files = {}
+    for sub in subs:
+        try:
+            files[sub.name] = lesson_files(sub.folder, course.lessons)
+        except SubmissionError:
+            continue
+    reference = {name: course.copy / LESSONS_DIR / f"{name}.py" for name in course.lessons}
+    try:
+        # Here, not at the top: copydetect imports matplotlib.pyplot (~1-2 s), which every other
+        # `lessons` command would pay for.
+        from checks.grader import similarity_report
+
+        found = similarity_report.report(out, files, reference)
+    except Exception as exc:  # the grades stand without it; say why it is missing
+        print(f"no similarity report: {type(exc).__name__}: {exc}", file=stream)
+        return rows
+    noted = {}
+    for name, row in rows.items():
+        note = "; ".join(n for n in (row.notes, found.get(name, "")) if n)
+        noted[name] = replace(row, notes=note)
+    return noted
+
+
 def _verdict(row: Row) -> str:
     if row.status == GRADED:
         return f"{row.total:g}/{row.max:g}"
@@ -152,7 +189,8 @@ def grade_all(
     print(f"grading in copies of {version.description} of {root}", file=stream)
     if version.uncommitted:
         print("note: uncommitted changes in the project are not used: commit them", file=stream)
-    rows, todo = _plan(find(submissions, out), out, version, lessons, force=force)
+    subs = find(submissions, out)
+    rows, todo = _plan(subs, out, version, lessons, force=force)
     unchanged = len(rows) - sum(1 for row in rows.values() if not row.fingerprint)
     if unchanged:
         print(f"{unchanged} unchanged since graded: not graded again (--force does)", file=stream)
@@ -181,4 +219,6 @@ def grade_all(
         finally:
             pool.shutdown(wait=True)
             progress.close()
+        rows = _with_similarity(rows, subs, course, out, stream)
+        write_csv(out / CSV, list(rows.values()), lessons)
     return list(rows.values())

@@ -12,7 +12,7 @@ from checks.grader.collection import CHECKS_DIR, lesson_name
 from checks.grader.feedback import first_paragraph
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-_KEYS = {"points", "visibility", "partial"}
+_KEYS = {"points", "visibility", "partial", "ko"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Claim:
     visibility: str = "visible"
     description: str = ""
     partial: bool = False
+    ko: str = ""  # the sentence in Korean (``--lang ko``); the docstring is the English one
 
     @classmethod
     def from_mark(
@@ -63,6 +64,9 @@ class Claim:
             raise pytest.UsageError(
                 f"{where}: claim partial must be True or False, got {partial!r}"
             )
+        ko = mark.kwargs.get("ko", "")
+        if not isinstance(ko, str):
+            raise pytest.UsageError(f"{where}: claim ko must be the Korean sentence, got {ko!r}")
         return cls(
             lesson=lesson,
             name=name,
@@ -70,6 +74,7 @@ class Claim:
             visibility=visibility,
             description=description,
             partial=partial,
+            ko=" ".join(ko.split()),
         )
 
 

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from checks.grader.i18n import N_
 from checks.grader.sandbox.client import LessonError, SandboxError
 
 MAX_REASON = 200  # characters: a reason is one line of the summary and of the grade report
@@ -35,23 +36,50 @@ def failure_reason(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     exc = excinfo.value
     first = one_line(str(exc))
     if isinstance(exc, NotImplementedError):
-        return one_line(f"not attempted yet: {first}") if first else "not attempted yet"
+        return (
+            one_line(N_("not attempted yet: {stub}").format(stub=first))
+            if first
+            else N_("not attempted yet")
+        )
     if isinstance(exc, pytest.fail.Exception):
         timeout = _TIMEOUT.match(first)
-        return f"timed out after {float(timeout[1]):g} s" if timeout else first
+        return (
+            N_("timed out after {seconds} s").format(seconds=f"{float(timeout[1]):g}")
+            if timeout
+            else first
+        )
     if isinstance(exc, pytest.skip.Exception):
         return first
     if isinstance(exc, AssertionError):
-        return f"claim does not hold: {first}" if first else "claim does not hold"
+        if not first:
+            return N_("claim does not hold")
+        return N_("claim does not hold: {why}").format(why=got_vs_expected(first))
     if isinstance(exc, LessonError):  # a student's own exception type: "Type: message (at ...)"
-        return one_line(f"{first}{_where(excinfo)}")
+        return one_line(f"{first}{where_in_lesson(excinfo)}")
     if isinstance(exc, SandboxError):
         return one_line(first)  # the boundary's own message: one line already
     obj = getattr(exc, "obj", None)
     if isinstance(exc, AttributeError) and isinstance(obj, ModuleType) and exc.name:
-        return f"{obj.__name__} has no {exc.name!r}: was it renamed or deleted?"
+        return N_("{module} has no {name}: was it renamed or deleted?").format(
+            module=obj.__name__, name=repr(exc.name)
+        )
     return one_line(
-        f"{type(exc).__name__}: {first}{_where(excinfo)}" if first else type(exc).__name__
+        f"{type(exc).__name__}: {first}{where_in_lesson(excinfo)}" if first else type(exc).__name__
+    )
+
+
+# pytest's rewritten message of a bare ``assert got OP expected``: its first line.
+_COMPARISON = re.compile(r"^assert (?P<got>.+?) (?P<op>==|!=|<=|>=|<|>) (?P<expected>.+)$")
+_EXPECTED = {"==": "", "!=": "not ", "<=": "<= ", ">=": ">= ", "<": "< ", ">": "> "}
+
+
+def got_vs_expected(message: str) -> str:
+    """``assert 0.02 > 0.18`` as ``got 0.02, expected > 0.18``; any other message as it is."""
+    match = _COMPARISON.match(message)
+    if match is None:
+        return message
+    return N_("got {got}, expected {expected}").format(
+        got=match["got"], expected=_EXPECTED[match["op"]] + match["expected"]
     )
 
 
@@ -60,7 +88,7 @@ def is_quiet(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
     return isinstance(excinfo.value, NotImplementedError)
 
 
-def _where(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+def where_in_lesson(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     """`` (at lesson.py:12 in f)``: the innermost line of a lesson that raised, if any (for code
     that ran in a lesson's process, the line it reported)."""
     remote = getattr(excinfo.value, "lesson_where", None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,47 @@ def points_of(results: dict, lessons: tuple[str, ...]) -> tuple[dict[str, float]
         points[lesson] = points.get(lesson, 0.0) + float(test["score"])
     total = float(results["score"])
     return points, total, sum(float(test["max_score"]) for test in results["tests"])
+
+
+# Claim reasons that say a lesson could not be graded as a whole (sandbox/client.py,
+# collection.py, feedback.py's timeout), each turned into a few words of the row's notes.
+_TROUBLE = (
+    (re.compile(r"lesson '[^']*' does not import: (?P<why>.*)"), "does not import ({why})"),
+    (
+        re.compile(
+            r"the lesson process (?P<why>exited with code \d+|was killed by signal \d+ \([A-Z]*\))"
+        ),
+        "its process {why}",
+    ),
+    (
+        re.compile(r"lesson process (?:that )?has (?:since )?stopped|reply that cannot be read"),
+        "its process crashed",
+    ),
+    (re.compile(r"^timed out after (?P<why>[\d.]+ s)"), "timed out ({why})"),
+)
+MAX_NOTE = 300  # characters of notes from the grade: one line of the CSV
+
+
+def trouble_notes(results: dict) -> str:
+    """One line on what kept lessons from being graded in full ("relu_nodes: does not import
+    (SyntaxError: ...) [14 claims]; overfitting: timed out (60 s)"), or "" when nothing did."""
+    found: dict[tuple[str, str], int] = {}
+    for test in results.get("tests", []):
+        if test.get("status") != "failed" or not test.get("output"):
+            continue
+        reason = str(test["output"]).splitlines()[-1]
+        lesson = test["name"].partition("::")[0]
+        for pattern, words in _TROUBLE:
+            if match := pattern.search(reason):
+                note = words.format(**{k: v[:80] for k, v in match.groupdict().items()})
+                found[(lesson, note)] = found.get((lesson, note), 0) + 1
+                break
+    parts = [
+        f"{lesson}: {note}" + (f" [{count} claims]" if count > 1 else "")
+        for (lesson, note), count in found.items()
+    ]
+    line = "; ".join(parts)
+    return line if len(line) <= MAX_NOTE else line[: MAX_NOTE - 1] + "…"
 
 
 def _number(value: float | None) -> str:

@@ -31,11 +31,12 @@ def claims_table(claims: list[Claim]) -> list[str]:
     """The table's lines, in the order given, and a total."""
     lesson_width = max([len("lesson"), *(len(c.lesson) for c in claims)])
     name_width = max([len("claim"), *(len(c.name) for c in claims)])
-    lines = [f"{'lesson':<{lesson_width}}  {'claim':<{name_width}}  {'points':>6}  visibility"]
+    lines = [f"{'lesson':<{lesson_width}}  {'claim':<{name_width}}  {'points':>6}  ko  visibility"]
     for c in claims:
         partial = "  (partial credit)" if c.partial else ""
+        korean = "yes" if c.ko else "-"  # its sentence in Korean, for --lang ko
         lines.append(
-            f"{c.lesson:<{lesson_width}}  {c.name:<{name_width}}  {c.points:>6g}  "
+            f"{c.lesson:<{lesson_width}}  {c.name:<{name_width}}  {c.points:>6g}  {korean:<3} "
             f"{c.visibility}{partial}"
         )
     points = sum(c.points for c in claims)
@@ -45,6 +46,13 @@ def claims_table(claims: list[Claim]) -> list[str]:
         f"{len(claims)} claims in {lessons} lessons, {points:g} points"
         + (f", of which {hidden:g} not visible to students" if hidden else "")
     )
+    untranslated = [c for c in claims if not c.ko]
+    if untranslated:
+        lessons_without = ", ".join(dict.fromkeys(c.lesson for c in untranslated))
+        lines.append(
+            f'{len(untranslated)} claim(s) have no Korean sentence yet (claim(..., ko="..."), '
+            f"ko '-' above): {lessons_without}"
+        )
     return lines
 
 

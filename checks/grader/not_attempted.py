@@ -22,15 +22,29 @@ import re
 import pytest
 
 from checks.grader.claims import claim_of
-from checks.grader.feedback import failure_reason
+from checks.grader.feedback import failure_reason, where_in_lesson
 
 # What every release stub says first (``checks.grader.solutions.strip_solutions``).
 STUB_MESSAGE = re.compile(r"^Homework \([^)]*\): ")
+_FUNCTION = re.compile(r" in (\w+)\)$")  # feedback.where_in_lesson: " (at x.py:12 in build_model)"
 
 
 def is_homework_stub(exc: BaseException) -> bool:
     """Whether ``exc`` is a homework stub's ``NotImplementedError``."""
     return isinstance(exc, NotImplementedError) and bool(STUB_MESSAGE.match(str(exc)))
+
+
+def homework_label(exc: BaseException, lesson: str) -> str:
+    """``lesson.function`` of the homework stub that raised ``exc`` ("" if it is not a stub):
+    the not-attempted claims are grouped by it. The function is the one the lesson's process
+    reported the stub raising in, else the lesson's innermost frame."""
+    if not is_homework_stub(exc):
+        return ""
+    where = getattr(exc, "lesson_where", None)
+    if where is None:
+        where = where_in_lesson(pytest.ExceptionInfo.from_exception(exc))
+    found = _FUNCTION.search(where or "")
+    return f"{lesson}.{found[1]}" if found else lesson
 
 
 def _is_figure(item: pytest.Item) -> bool:

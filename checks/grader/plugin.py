@@ -30,4 +30,7 @@ pytest_plugins = [
     "checks.grader.grade_json",
     "checks.grader.listing",
     "checks.grader.sandbox.hooks",
+    "checks.grader.ordering",
+    "checks.grader.i18n",
+    "checks.grader.card_reporter",
 ]

@@ -5,7 +5,9 @@ except that:
 
 - in ``lessons/``, every solution block becomes a homework stub (``checks.grader.solutions``);
 - in ``checks/check_*.py``, every claim that is not ``visible`` is cut out (``checks.grader.hidden_claims``),
-  and ``checks/_withheld.json`` records their points per lesson for the student's summary.
+  and ``checks/_withheld.json`` records their points per lesson for the student's summary;
+- the instructor's files stay behind (``tests/``, ``.ci/``, ``docs/``), and the student's guide
+  (``docs/student/README.md`` and its Korean ``README.ko.md``) is the release's README.
 
 Run it from the project root (or pass ``--root``). It imports neither torch nor the lessons.
 """
@@ -35,8 +37,15 @@ SKIPPED_DIRS = {
     ".ruff_cache",
     ".benchmarks",
 }
-# The instructor's own graded submissions: whole worked solutions of the homework.
-INSTRUCTOR_ONLY = ("tests/submissions",)
+# The instructor's own graded submissions: whole worked solutions of the homework. Never copied,
+# not even into the grading copy of the project.
+WORKED_SOLUTIONS = ("tests/submissions",)
+# Not the student's either: the machinery's tests, CI and the instructor's documentation. The
+# release ships the lessons, the checks and the student's own guide.
+INSTRUCTOR_ONLY = ("tests", ".ci", "docs")
+INSTRUCTOR_FILES = ("babel.cfg",)  # the catalogs' extraction set-up (the .mo files do ship)
+# The student's guide, kept with the instructor's docs, becomes the release's README.
+STUDENT_GUIDE = {"docs/student/README.md": "README.md", "docs/student/README.ko.md": "README.ko.md"}
 
 
 class ReleaseError(RuntimeError):
@@ -71,10 +80,14 @@ def project_files(root: Path) -> list[Path]:
         name
         for name in sorted(names)
         if not SKIPPED_DIRS.intersection(name.parts)
-        and not any(name.as_posix().startswith(f"{folder}/") for folder in INSTRUCTOR_ONLY)
+        and not _under(name, WORKED_SOLUTIONS)
         and (root / name).is_file()  # a tracked file deleted since is not shipped
         and name.as_posix() != withheld.WITHHELD_FILE  # a release of a release writes its own
     ]
+
+
+def _under(name: Path, folders: tuple[str, ...]) -> bool:
+    return any(name.as_posix().startswith(f"{folder}/") for folder in folders)
 
 
 def _git_files(root: Path) -> list[Path] | None:
@@ -108,7 +121,12 @@ def release(root: Path, out: Path) -> Released:
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} is not empty: choose a new or empty directory")
     done = Released()
+    guide = {name: target for name, target in STUDENT_GUIDE.items() if (root / name).is_file()}
     for name in project_files(root):
+        if _under(name, INSTRUCTOR_ONLY) or name.as_posix() in INSTRUCTOR_FILES:
+            continue
+        if name.as_posix() in ("README.md", "README.ko.md") and guide:
+            continue  # the instructor's README: the student's guide stands in its place
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         text = _released_text(root / name, name, done)
@@ -117,6 +135,9 @@ def release(root: Path, out: Path) -> Released:
         else:
             target.write_text(text, encoding="utf-8")
             shutil.copymode(root / name, target)
+        done.files += 1
+    for name, target in guide.items():
+        shutil.copy2(root / name, out / target)
         done.files += 1
     withheld.write(out, done.withheld)
     return done

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -11,6 +12,7 @@ class Outcome:
     """How one claim ended: ``passed``, ``failed`` or ``skipped``, and why (one line).
 
     ``fraction`` is what a partial claim recorded it earned (None: all or nothing).
+    ``homework`` names the homework function (``lesson.function``) whose stub failed it, if any.
     """
 
     lesson: str
@@ -22,6 +24,8 @@ class Outcome:
     visibility: str = "visible"
     partial: bool = False
     fraction: float | None = None
+    homework: str = ""
+    ko: str = ""  # the claim's sentence in Korean, if its marker gives one
 
     @property
     def earned(self) -> float:
@@ -71,10 +75,28 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def score_table(scores: list[LessonScore]) -> list[str]:
-    """The per-lesson table and the total, as lines of text."""
-    width = max([len("lesson"), len("total"), *(len(s.lesson) for s in scores)])
-    lines = [f"{'lesson':<{width}}  {'claims':>9}  {'points':>11}"]
+def _identity(text: str) -> str:
+    return text
+
+
+def _cells(text: str) -> int:
+    """Terminal columns of ``text``: a Hangul syllable takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(width - _cells(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - _cells(text), 0) + text
+
+
+def score_table(scores: list[LessonScore], _: Callable[[str], str] = _identity) -> list[str]:
+    """The per-lesson table and the total, as lines of text (``_`` translates its words)."""
+    lesson, claims, points, total = _("lesson"), _("claims"), _("points"), _("total")
+    width = max([_cells(lesson), _cells(total), *(len(s.lesson) for s in scores)])
+    lines = [f"{_left(lesson, width)}  {_right(claims, 9)}  {_right(points, 11)}"]
     for s in scores:
         skipped = f"  ({s.skipped} skipped)" if s.skipped else ""
         lines.append(
@@ -86,6 +108,6 @@ def score_table(scores: list[LessonScore]) -> list[str]:
     earned = sum(s.earned for s in scores)
     possible = sum(s.possible for s in scores)
     lines.append(
-        f"{'total':<{width}}  {f'{passed}/{graded}':>9}  {f'{_num(earned)}/{_num(possible)}':>11}"
+        f"{_left(total, width)}  {f'{passed}/{graded}':>9}  {f'{_num(earned)}/{_num(possible)}':>11}"
     )
     return lines

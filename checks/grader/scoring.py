@@ -8,6 +8,7 @@ from checks.grader import withheld
 from checks.grader.claims import claim_of
 from checks.grader.credit import recorded_fraction
 from checks.grader.feedback import failure_reason, is_quiet, one_line, trim_output
+from checks.grader.not_attempted import homework_label
 from checks.grader.scores import Outcome, lesson_scores, score_table
 
 SCORER = pytest.StashKey["Scorer"]()
@@ -32,6 +33,8 @@ class Scorer:
     def __init__(self, held_back: dict[str, dict[str, float]] | None = None) -> None:
         self.outcomes: dict[str, Outcome] = {}
         self.held_back = held_back or {}
+        # The report card (checks.grader.card_reporter) prints the table last, when it is on.
+        self.card = False
 
     def record(self, report: pytest.TestReport) -> None:
         claim = next((value for key, value in report.user_properties if key == "claim"), None)
@@ -52,12 +55,27 @@ class Scorer:
         else:
             return
         fraction = recorded_fraction(report.user_properties) if claim.get("partial") else None
+        homework = getattr(report, "claim_homework", "") if outcome == "failed" else ""
         self.outcomes[report.nodeid] = Outcome(
-            outcome=outcome, reason=reason, fraction=fraction, **claim
+            outcome=outcome, reason=reason, fraction=fraction, homework=homework, **claim
         )
 
     def graded(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.outcome != "pending"]
+
+    def card_lines(self, outcomes: list[Outcome], _=lambda text: text) -> list[str]:
+        """The score table, then the held-back points in one short line (the report card's;
+        ``_`` translates)."""
+        lines = score_table(lesson_scores(outcomes, order=lesson_order()), _)
+        held = withheld.held_back_total(self.held_back, {o.lesson for o in outcomes})
+        if held:
+            lines.append(
+                _(
+                    "+ {points} points for hidden claims, graded after you hand in "
+                    "(not in the total)"
+                ).format(points=f"{held:g}")
+            )
+        return lines
 
     def summary_lines(self, outcomes: list[Outcome]) -> list[str]:
         """The score table, then the held-back points, if any, under it."""
@@ -74,6 +92,7 @@ class Scorer:
             return report
         if call.excinfo is not None and report.failed:
             report.claim_reason = failure_reason(call.excinfo)
+            report.claim_homework = homework_label(call.excinfo.value, claim_of(item).lesson)
             if is_quiet(call.excinfo):
                 report.longrepr = report.claim_reason
         report.sections = [(title, trim_output(text)) for title, text in report.sections]
@@ -85,7 +104,7 @@ class Scorer:
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
         outcomes = self.graded()
-        if not outcomes:
+        if not outcomes or self.card:
             return
         terminalreporter.write_sep("=", "lesson scores")
         for line in self.summary_lines(outcomes):

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from checks.grader import withheld
 from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, write_results
 from checks.grader.sandbox.values import RenderedFigure
 from lessons._plots import to_png
@@ -123,6 +124,18 @@ def pytest_configure(config: pytest.Config) -> None:
     results = Path(config.getoption("figure_results") or config.rootpath / DEFAULT_RESULTS)
     config.stash[_EXTENSION] = FigureSnapshotExtension.configured(tolerance, results)
     _refuse_destructive_update(config)
+    _keep_unused_snapshots(config)
+
+
+def _keep_unused_snapshots(config: pytest.Config) -> None:
+    """syrupy counts a snapshot no test read as "unused", fails the run for it (exit 1) and
+    advises ``--snapshot-update`` to delete it. A figure test skipped or failed because of
+    unwritten or wrong homework reads none, so that advice, followed, deleted the release's
+    figures for good; and a run that reads none at all (--collect-only, --claims) exited 1.
+    Unused snapshots are looked for only where an instructor retakes them: ``--snapshot-update``
+    in the instructor's copy."""
+    if withheld.is_release(config.rootpath) or not config.getoption("update_snapshots", False):
+        config.option.disable_unused_snapshots = True
 
 
 def _refuse_destructive_update(config: pytest.Config) -> None:
@@ -131,6 +144,11 @@ def _refuse_destructive_update(config: pytest.Config) -> None:
     elsewhere) would delete them all (measured: every snapshot gone), so refuse those runs."""
     if not config.getoption("update_snapshots", False):
         return
+    if withheld.is_release(config.rootpath):
+        raise pytest.UsageError(
+            "--snapshot-update is for the instructor's copy: the release's figure snapshots are "
+            "the lecture's figures, which your figures are compared with (nothing was changed)"
+        )
     if config.getoption("collectonly") or config.getoption("claims", False):
         raise pytest.UsageError(
             "--snapshot-update with --collect-only or --claims would delete every snapshot "
@@ -167,7 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     if skips_figures(config):
-        return "figures: not run in a grading run (--grade-json; --lesson-report runs them)"
+        return "lessons: figures not run in a grading run (--grade-json; --lesson-report runs them)"
     return None
 
 

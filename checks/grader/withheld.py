@@ -22,6 +22,11 @@ def write(root: Path, withheld: dict[str, dict[str, float]]) -> Path:
     return path
 
 
+def is_release(root: Path) -> bool:
+    """Whether the project at ``root`` is a student release (every release writes the file)."""
+    return (root / WITHHELD_FILE).is_file()
+
+
 def read(root: Path) -> dict[str, dict[str, float]]:
     """What the release at ``root`` holds back; empty in the instructor's copy."""
     path = root / WITHHELD_FILE
@@ -31,6 +36,11 @@ def read(root: Path) -> dict[str, dict[str, float]]:
         return json.loads(path.read_text())["lessons"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{WITHHELD_FILE} is damaged ({exc}): release the project again") from exc
+
+
+def held_back_total(withheld: dict[str, dict[str, float]], lessons: Iterable[str]) -> float:
+    """The points the graded lessons hold back for hidden claims."""
+    return sum(withheld[lesson]["points"] for lesson in lessons if lesson in withheld)
 
 
 def held_back_line(withheld: dict[str, dict[str, float]], lessons: Iterable[str]) -> str | None:

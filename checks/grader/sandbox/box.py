@@ -163,19 +163,14 @@ def _parents(path: str) -> list[str]:
 
 
 def _course(rootpath: Path) -> list[str]:
-    """The engine and the submission's lessons, one file at a time: nothing else of the
-    project's ``lessons/`` folder (no caches, no notes) and nothing above it."""
-    import lessons  # the grader's copy of the course list (the engine's __init__)
-
+    """The project's ``lessons/*.py``, one file at a time: the engine and the lessons as this run
+    grades them (a grading copy holds the submission's and released stubs). Nothing else of the
+    project: no ``checks/``, no caches, nothing above ``lessons/``."""
     source = rootpath.resolve() / "lessons"
-    names = [
-        "__init__.py",
-        *sorted(p.name for p in source.glob("_*.py") if p.name != "__init__.py"),
-    ]
-    names += [f"{lesson}.py" for lesson in lessons.LESSONS if (source / f"{lesson}.py").is_file()]
     args = ["--perms", "0755", "--dir", COURSE, "--perms", "0755", "--dir", f"{COURSE}/lessons"]
-    for name in names:
-        args += ["--ro-bind", str(source / name), f"{COURSE}/lessons/{name}"]
+    for path in sorted(source.glob("*.py")):
+        if path.is_file() and not path.is_symlink():
+            args += ["--ro-bind", str(path), f"{COURSE}/lessons/{path.name}"]
     return args
 
 

@@ -18,8 +18,9 @@ import time
 
 ROOT = "/sys/fs/cgroup"
 # cgroup v1: one hierarchy per controller, and the file that caps it there
-V1_LIMITS = {"pids": "pids.max", "memory": "memory.limit_in_bytes", "cpu": None}
-V2_LIMITS = {"pids": "pids.max", "memory": "memory.max", "cpu": None}
+V1_LIMITS = {"pids": "pids.max", "memory": "memory.limit_in_bytes", "cpu": "cpu.shares"}
+V2_LIMITS = {"pids": "pids.max", "memory": "memory.max", "cpu": "cpu.weight"}
+PREFIX = "lessons-box-"
 
 
 class BoxGroup:
@@ -30,12 +31,20 @@ class BoxGroup:
         self.controllers = controllers  # what is actually capped, for the header line
 
     @classmethod
-    def create(cls, name: str, *, pids: int, memory: int) -> BoxGroup | None:
-        """A new group named ``name`` with its caps; None where none can be made here."""
+    def create(cls, *, pids: int, memory: int) -> BoxGroup | None:
+        """A new group for this grading process's box, with its caps, below the grader's own
+        group in each hierarchy (a container's memory limit still binds it); None where none
+        can be made here.
+
+        CPU: a group weighs as one process does by default, so a box with ten busy processes
+        gets what one gets; it weighs as many processes as the machine has cores, so that a
+        lone box still uses every core beside the grading processes outside it."""
+        name = f"{PREFIX}{os.getpid()}"
+        cores = os.cpu_count() or 1
         limits = {"pids": pids, "memory": memory}
         if os.path.exists(os.path.join(ROOT, "cgroup.controllers")):
-            return cls._create_v2(name, limits)
-        return cls._create_v1(name, limits)
+            return cls._create_v2(name, {**limits, "cpu": min(100 * cores, 10000)})
+        return cls._create_v1(name, {**limits, "cpu": 1024 * cores})
 
     @classmethod
     def _create_v2(cls, name: str, limits: dict[str, int]) -> BoxGroup | None:
@@ -44,7 +53,9 @@ class BoxGroup:
                 enabled = control.read().split()
         except OSError:
             return None
-        path = os.path.join(ROOT, name)
+        parent = os.path.join(ROOT, _own_group(""))
+        _remove_stale(parent)
+        path = os.path.join(parent, name)
         group = cls([path], [c for c in V2_LIMITS if c in enabled])
         try:
             os.makedirs(path, exist_ok=True)
@@ -62,7 +73,9 @@ class BoxGroup:
             hierarchy = os.path.join(ROOT, controller)
             if not os.path.isdir(hierarchy):
                 continue
-            path = os.path.join(hierarchy, name)
+            parent = os.path.join(hierarchy, _own_group(controller))
+            _remove_stale(parent)
+            path = os.path.join(parent, name)
             try:
                 os.makedirs(path, exist_ok=True)
                 _limit(path, limit_file, limits.get(controller, 0))
@@ -101,6 +114,33 @@ class BoxGroup:
         for path in self.paths:
             with contextlib.suppress(OSError):
                 os.rmdir(path)
+
+
+def _own_group(controller: str) -> str:
+    """This process's group in ``controller``'s hierarchy ("" for v2), relative to its root."""
+    try:
+        with open("/proc/self/cgroup") as groups:
+            for line in groups:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if controller in controllers.split(","):
+                    return path.lstrip("/")
+    except OSError:
+        pass
+    return ""
+
+
+def _remove_stale(parent: str) -> None:
+    """Remove the empty groups of graders that died before removing theirs (killed with their
+    process group by ``lessons grade``'s time limit, say): rmdir fails on a group still in use."""
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid = name.removeprefix(PREFIX)
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(parent, name))
 
 
 def _limit(path: str, limit_file: str | None, value: int) -> None:

@@ -72,7 +72,12 @@ class WorkerClient:
         try:
             if chunks is not None:
                 codec.send(self.sock, chunks)
-            message = codec.receive(self.sock)
+            message = codec.receive(self.sock, int(self.zygote.settings.max_reply_mib * 2**20))
+        except codec.CodecError as exc:  # over the cap: refused before it was read
+            self.stop()
+            raise SandboxError(
+                f"the lesson process sent a reply that cannot be read: {exc}"
+            ) from None
         except BaseException:  # a claim's timeout (pytest-timeout) or Ctrl-C while we waited
             self.stop()
             raise

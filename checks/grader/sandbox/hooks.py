@@ -85,6 +85,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="auto",
     )
     parser.addini("sandbox_user", "default for --sandbox-user", default=DEFAULT_USER)
+    parser.addini(
+        "sandbox_reply_mib",
+        "MiB a lesson process's reply may hold; a larger one fails its claim, unread",
+        default="64",
+    )
     parser.addini("sandbox_memory", "default for --sandbox-memory", default=str(DEFAULT_MEMORY_GIB))
     parser.addini(
         "sandbox_processes",
@@ -147,6 +152,7 @@ def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
         user=user,
         confine=confined,
         keep_devices="cuda" in requested_devices(config),
+        max_reply_mib=float(config.getini("sandbox_reply_mib")),
     )
 
 

@@ -2,8 +2,10 @@
 own classes on the other side.
 
 Allowed, by exact class (a subclass could override ``forward``): ``Linear`` (with or without
-bias), ``ReLU``, ``Sigmoid``, ``Tanh``, ``Identity``, the engine's ``lessons._lecture.MOOYAHO``
-and ``Sequential`` of those. A layer of any other class without parameters or buffers (a
+bias), ``ReLU``, ``Sigmoid``, ``Tanh``, ``Identity`` and ``Sequential`` of those. There is no
+course ``MOOYAHO`` among them: rebuilt in a lesson's process it would hand the student the
+homework's answer (issue 16); the grader folds its reference MOOYAHO into the first layer before
+sending a net (``checks.reference.nets.folded``). A layer of any other class without parameters or buffers (a
 student's own activation) is described as ``remote``: the side that rebuilds it asks its
 ``make_remote`` hook for a stand-in (in the grader: a layer whose forward runs in the worker).
 """
@@ -15,13 +17,14 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from lessons._lecture import MOOYAHO
-
 from .codec import CodecError
 
 ACTIVATIONS = {"ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Identity": nn.Identity}
-ENGINE_LAYERS = {"MOOYAHO": MOOYAHO}
 MAX_LAYERS = 64
+# Parameters a model crossing from a lesson may declare, counted before any layer is built: the
+# course's largest net has ~1,500 (500 MOOYAHO nodes); 2**22 (16 MiB of float32) leaves a wide
+# margin, and a ~300-byte reply declaring Linear(16384, 16384) no longer costs the grader 1 GiB.
+MAX_PARAMETERS = 2**22
 GRAD = "#grad"  # a parameter's gradient travels as "<name>#grad" beside its weights
 
 
@@ -43,7 +46,7 @@ def architecture(module: nn.Module, remote_handle) -> dict:
     if kind is nn.Linear:
         return {"kind": "Linear", "in": module.in_features, "out": module.out_features,
                 "bias": module.bias is not None}  # fmt: skip
-    for name, cls in {**ACTIVATIONS, **ENGINE_LAYERS}.items():
+    for name, cls in ACTIVATIONS.items():
         if kind is cls:
             return {"kind": name}
     has_state = any(True for _ in module.parameters()) or any(True for _ in module.buffers())
@@ -51,14 +54,39 @@ def architecture(module: nn.Module, remote_handle) -> dict:
     if handle is None:
         raise CodecError(
             f"a torch model of class {kind.__qualname__} (models cross as nn.Sequential of "
-            "Linear, ReLU, Sigmoid, Tanh, Identity, MOOYAHO, or layers without parameters)"
+            "Linear, ReLU, Sigmoid, Tanh, Identity, or layers without parameters)"
         )
     return {"kind": "remote", "handle": handle, "name": kind.__qualname__}
 
 
-def build(arch, make_remote, depth: int = 0) -> nn.Module:
+def build(arch, make_remote) -> nn.Module:
     """A fresh module of this architecture from the engine's classes (its weights are to be
-    loaded; building one changes no random stream)."""
+    loaded; building one changes no random stream), refused whole if it declares more than
+    ``MAX_PARAMETERS`` parameters."""
+    declared = parameters(arch)
+    if declared > MAX_PARAMETERS:
+        raise CodecError(f"a model of {declared:,} parameters (the limit is {MAX_PARAMETERS:,})")
+    return _build(arch, make_remote)
+
+
+def parameters(arch, depth: int = 0) -> int:
+    """The parameters an architecture declares (its Linear layers' weights and biases)."""
+    if not isinstance(arch, dict) or depth > 4:
+        raise CodecError("a malformed model")
+    if arch.get("kind") == "Sequential":
+        layers = arch.get("layers")
+        if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+            raise CodecError("a malformed model")
+        return sum(parameters(layer, depth + 1) for layer in layers)
+    if arch.get("kind") == "Linear":
+        sizes = (arch.get("in"), arch.get("out"))
+        if not all(type(s) is int and 0 < s <= 2**24 for s in sizes):
+            raise CodecError("a malformed Linear layer")
+        return sizes[0] * sizes[1] + (sizes[1] if arch.get("bias") is True else 0)
+    return 0
+
+
+def _build(arch, make_remote, depth: int = 0) -> nn.Module:
     if not isinstance(arch, dict) or depth > 4:
         raise CodecError("a malformed model")
     kind = arch.get("kind")
@@ -66,7 +94,7 @@ def build(arch, make_remote, depth: int = 0) -> nn.Module:
         layers = arch.get("layers")
         if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
             raise CodecError("a malformed model")
-        built = [build(layer, make_remote, depth + 1) for layer in layers]
+        built = [_build(layer, make_remote, depth + 1) for layer in layers]
         names = arch.get("names", [str(i) for i in range(len(built))])
         if not (
             isinstance(names, list)
@@ -86,8 +114,6 @@ def build(arch, make_remote, depth: int = 0) -> nn.Module:
             return nn.Linear(*sizes, bias=arch.get("bias") is True)
     if kind in ACTIVATIONS:
         return ACTIVATIONS[kind]()
-    if kind in ENGINE_LAYERS:
-        return ENGINE_LAYERS[kind]()
     if kind == "remote":
         return make_remote(arch)
     raise CodecError(f"a model layer of kind {kind!r}")
@@ -124,7 +150,7 @@ def load(module: nn.Module, weights: dict) -> None:
             if new.shape == tensor.shape and new.device == tensor.device:
                 tensor.copy_(new)
             else:
-                tensor.data = new.detach().clone()
+                tensor.data = new.detach()  # freshly decoded: ours, no second copy
             grad = grads.get(name)
             if grad is not None and not (
                 isinstance(grad, torch.Tensor) and grad.shape == tensor.shape

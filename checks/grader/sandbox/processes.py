@@ -53,6 +53,7 @@ class Settings:
     confine: bool = False  # staying root: a read-only view, no capabilities (confine.py)
     keep_devices: bool = False  # confined: device files stay openable (CUDA)
     box: bool = False  # the zygote runs in a bubblewrap box (box.py), dropped to box_uid
+    max_reply_mib: float = 64.0  # a reply over this is refused before it is read (codec.receive)
     box_uid: int = 0
 
 
@@ -183,7 +184,6 @@ class Zygote:
 
         settings = self.settings
         self.group = cgroups.BoxGroup.create(
-            f"lessons-box-{os.getpid()}",
             pids=settings.max_processes,
             memory=int(2 * settings.memory_gib * GIB) if settings.memory_gib else 0,
         )

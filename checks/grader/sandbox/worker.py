@@ -102,13 +102,14 @@ def _target(module, side: WorkerSide, target: dict):
 
 def _error(exc: BaseException, *, what: str) -> dict:
     """A student's exception as data: its type (rebuilt in the grader only if builtin), message,
-    and the innermost line of a lesson file that raised it."""
+    and the innermost line of a lesson file that raised it (not the engine's, which may raise on
+    the student's behalf: lessons/_own_work.py)."""
     kind = type(exc)
     builtin = getattr(builtins, kind.__name__, None) is kind and issubclass(kind, Exception)
     where = ""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         path = Path(frame.filename)
-        if path.parent.name == "lessons":
+        if path.parent.name == "lessons" and not path.name.startswith("_"):  # the student's line
             where = f" (at {path.name}:{frame.lineno} in {frame.name})"
             break
     return {

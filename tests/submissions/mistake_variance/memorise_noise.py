@@ -21,7 +21,6 @@ from matplotlib.figure import Figure
 
 from lessons import _lecture
 from lessons._diagrams import dot_source as diagram
-from lessons._lecture import wide_model as build_model
 from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._train import FitResult, fit
 
@@ -48,6 +47,14 @@ EPOCHS = 5000
 def make_data(seed: int = SEED) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the lecture's ``(__X, __y)``: X = linspace(-1, 1, 100) as (100, 1), y ~ N(0, 1)."""
     return _lecture.noise_data(seed)
+
+
+def build_model(width: int = 500, seed: int = 1) -> torch.nn.Sequential:
+    """The 500-node ``sigmoid(200x)`` net: your own ``custom_activation.build_model`` (the claims
+    train the grader's copy, so a mistake there costs points in custom_activation only)."""
+    from lessons import custom_activation  # when called: a broken file there cannot stop this one
+
+    return custom_activation.build_model(width, seed)
 
 
 def zero_predictor_loss(y: torch.Tensor) -> float:

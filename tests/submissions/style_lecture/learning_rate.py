@@ -25,7 +25,6 @@ from lessons._diagrams import dot_source
 from lessons._lecture import CUBIC_INPUTS
 from lessons._lecture import polynomial_data as make_data
 from lessons._lecture import polynomial_model as build_model
-from lessons._oracles import mse_hessian
 from lessons._plots import loss_curve, new_figure, styled
 from lessons._train import FitResult, fit
 
@@ -39,7 +38,6 @@ __all__ = [
     "fit",
     "largest_hessian_eigenvalue",
     "make_data",
-    "mse_hessian",  # the homework's tool: the student release keeps the import used
     "plot_losses",
     "plot_lr_sweep",
 ]
@@ -60,7 +58,7 @@ def divergence_epoch(result: FitResult) -> int | None:
 def largest_hessian_eigenvalue(X: torch.Tensor) -> float:
     """Return λ_max of the Hessian 2/n · AᵀA of the MSE, A = [X, 1] (the bias is a weight too).
 
-    Homework: build the Hessian (``lessons._oracles.mse_hessian`` does) and take its largest
+    Homework: build the Hessian H = 2/n · AᵀA (A: X with a column of ones) and take its largest
     eigenvalue (``torch.linalg.eigvalsh`` returns them in ascending order).
     """
     return float(torch.linalg.eigvalsh(mse_hessian(X))[-1])
@@ -103,8 +101,8 @@ def plot_lr_sweep(results: Sequence[FitResult], critical_lr: float) -> Figure:
     """
     figure, ax = new_figure()
     results = sorted(results, key=lambda result: result.lr)
-    finite = [r for r in results if r.first_nonfinite_epoch is None]
-    diverged = [r for r in results if r.first_nonfinite_epoch is not None]
+    finite = [r for r in results if divergence_epoch(r) is None]  # your divergence_epoch
+    diverged = [r for r in results if divergence_epoch(r) is not None]
     losses = [r.final_loss for r in finite]
     ax.plot([r.lr for r in finite], losses, "o-", label="final loss (finite)")
     top = ax.get_xaxis_transform()  # x in data units, y as a fraction of the axes' height
@@ -119,7 +117,7 @@ def plot_lr_sweep(results: Sequence[FitResult], critical_lr: float) -> Figure:
     )
     for r in diverged:
         ax.annotate(
-            f"at epoch {r.first_nonfinite_epoch}",
+            f"at epoch {divergence_epoch(r)}",
             (r.lr, 0.95),
             xycoords=top,
             xytext=(0, -8),
@@ -140,3 +138,9 @@ def plot_lr_sweep(results: Sequence[FitResult], critical_lr: float) -> Figure:
     )
     ax.legend(loc="lower left")
     return figure
+
+
+def mse_hessian(X: torch.Tensor) -> torch.Tensor:
+    """H = 2/n AᵀA with A = [X, 1], in float64 (a helper of this file's own)."""
+    A = torch.cat([X.double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    return 2.0 / len(A) * A.T @ A

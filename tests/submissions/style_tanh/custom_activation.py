@@ -27,7 +27,6 @@ from matplotlib.figure import Figure
 
 from lessons._diagrams import dot_source as diagram
 from lessons._lecture import NOISE_VARIANCE, STEEPNESS
-from lessons._lecture import piecewise_data as make_data
 from lessons._plots import curves, data_and_fit, loss_curve, mse_label
 from lessons._train import FitResult, fit
 
@@ -50,6 +49,14 @@ __all__ = [
 WIDTH = 500
 LR = 0.001
 EPOCHS = 5000
+
+
+def make_data(seed: int = 43052, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Example 3's kinked data: your own ``piecewise_linear.make_data`` (the claims use the
+    grader's copy, so a mistake there costs points in piecewise_linear only)."""
+    from lessons import piecewise_linear  # when called: a broken file there cannot stop this one
+
+    return piecewise_linear.make_data(seed, n)
 
 
 def mooyaho(input: torch.Tensor) -> torch.Tensor:

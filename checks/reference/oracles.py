@@ -1,4 +1,4 @@
-"""Closed-form answers that claims compare training against (independent of SGD)."""
+"""Closed-form answers that claims compare training and homework against (the grader's side only)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,10 @@ def gradient_norm(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> f
     probe = copy.deepcopy(model).cpu()
     torch.nn.functional.mse_loss(probe(X), y).backward()
     return float(torch.cat([p.grad.flatten() for p in probe.parameters()]).norm())
+
+
+def first_nonfinite_epoch(losses: torch.Tensor) -> int | None:
+    """The first epoch whose loss is inf or NaN, or None: the answer to
+    ``learning_rate.divergence_epoch``."""
+    bad = (~torch.isfinite(losses)).nonzero()
+    return int(bad[0]) if len(bad) else None

@@ -1,0 +1,27 @@
+"""Claims run, and are reported, in the lecture's order of lessons, every run.
+
+pytest collects ``lessons/`` alphabetically (custom_activation first) and pytest-randomly, where
+installed, shuffles: the run, its failures and its report then change order from run to run.
+Sorting by the lecture's order last (``trylast``, after any shuffle) is stable, so within a
+lesson the claims keep the order pytest gave them (its grouping of parametrized fixtures).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.grader.collection import lesson_name
+from checks.grader.scoring import lesson_order
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(lesson_order())}
+
+    def key(item: pytest.Item) -> int:
+        lesson = lesson_name(Path(item.path))  # claims and figures alike
+        return rank.get(lesson, len(rank)) if lesson else len(rank)
+
+    items.sort(key=key)

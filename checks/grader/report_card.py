@@ -1,0 +1,124 @@
+"""What ``pytest lessons`` shows a student after the run: the report card's lines (design O).
+
+Pure functions over the claims' outcomes, so the layout is tested without a terminal:
+
+- homework not attempted yet, one line per function (however many claims it holds back);
+- each failing claim once: its sentence, then one line on why. Claims that fail the same way
+  (one fixture's fit, a wrong ``build_model`` reached from many claims) are one block: the
+  reason once, the other claims named under it;
+- one line per lesson whose figures were not drawn as the lecture's (figures are not graded).
+
+The score table comes after these lines (``checks.grader.card_reporter``), last on the screen.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+
+from checks.grader.i18n import Language, language
+from checks.grader.scores import Outcome
+
+INDENT = "    "
+MIN_HINT = 24  # columns: a shorter start of a stub's instruction says nothing
+# Numbers in a reason ("build_model(2, seed=40352)"): a fixture failing for other arguments is
+# still one failure to the student.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+ENGLISH = language("en")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _points(points: float) -> str:
+    return f"{points:g}"
+
+
+def not_attempted_lines(
+    outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
+) -> list[str]:
+    """One line per homework function not written yet: which, how many claims and points wait
+    on it, and the start of its stub's instruction (in English: shown only in English)."""
+    _ = lang.gettext
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.outcome == "failed" and o.homework:
+            groups.setdefault(o.homework, []).append(o)
+    if not groups:
+        return []
+    label_width = max(len(label) for label in groups)
+    lines = [_("not attempted yet (write these functions, then rerun their lesson):")]
+    for label, claims in groups.items():
+        points = sum(o.points for o in claims)
+        count = (_("1 claim") if len(claims) == 1 else _("{n} claims")).format(n=len(claims))
+        count += ", " + _("{points} points").format(points=_points(points))
+        line = f"  {label:<{label_width}}  {count:<20}"
+        hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
+        if lang.code == "en" and width - len(line) >= MIN_HINT:  # the stub's, where it fits
+            line += " " + _cut(hint, width - len(line) - 1)
+        lines.append(line.rstrip())
+    return lines
+
+
+def short_name(claim: str) -> str:
+    """A claim named in a list: without ``test_`` and the default device's ``[cpu]``."""
+    return claim.removeprefix("test_").removesuffix("[cpu]")
+
+
+def failure_key(outcome: Outcome) -> tuple[str, str]:
+    """Claims of a lesson whose reasons differ only in their numbers fail the same way."""
+    return outcome.lesson, _NUMBER.sub("#", outcome.reason)
+
+
+def failure_lines(
+    outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
+) -> list[str]:
+    """Each failing claim once: ``FAILED lesson::claim: sentence``, then ``-> why``; claims
+    failing the same way share the block."""
+    _ = lang.gettext
+    groups: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        if o.outcome == "failed" and not o.homework:
+            groups.setdefault(failure_key(o), []).append(o)
+    lines: list[str] = []
+    for claims in groups.values():
+        first = claims[0]
+        sentence = (first.ko if lang.code == "ko" else "") or first.description or first.name
+        head = _("FAILED {claim}: {sentence}").format(
+            claim=f"{first.lesson}::{first.name}", sentence=sentence
+        )
+        lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
+        lines.append(
+            f"{INDENT}-> {lang.reason(first.reason)}"
+        )  # one line, as the grade report has it
+        if len(claims) > 1:
+            others = claims[1:]
+            points = sum(o.points for o in others)
+            text = _("the same failure fails {n} more claim(s) ({points} points): {names}").format(
+                n=len(others),
+                points=_points(points),
+                names=", ".join(short_name(o.name) for o in others),
+            )
+            lines += textwrap.wrap(
+                text,
+                width,
+                initial_indent=INDENT,
+                subsequent_indent=INDENT,
+                break_on_hyphens=False,
+            )
+    return lines
+
+
+def figure_lines(failed: dict[str, int], *, lang: Language = ENGLISH) -> list[str]:
+    """One line per lesson whose figure snapshots failed: they follow from its homework."""
+    _ = lang.gettext
+    return [
+        _(
+            "{lesson}: {n} figure(s) not drawn as in the lecture (figures are not graded; "
+            "they follow from the failures above; `pytest -v` shows how)"
+        ).format(lesson=lesson, n=n)
+        for lesson, n in failed.items()
+    ]

@@ -1,0 +1,199 @@
+"""What a student reads: ``pytest lessons`` in the real student release, as a report card.
+
+One release of this project (module scope), runs of single lessons in it (each a subprocess,
+a few seconds): a lesson with one mistake, a lesson whose code raises, and the figure-snapshot
+options a student might try. The untouched release's whole run is checked where it is already
+made (tests/test_release.py::test_release_of_this_project).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checks.grader.i18n import language
+from checks.grader.report_card import failure_lines, not_attempted_lines
+from checks.grader.scores import Outcome
+from tests._card import english_lines, misreported, score_table_is_last
+from tests._fake_project import REPO
+
+SUBMISSIONS = REPO / "tests/submissions"
+MISTAKE_LINES = 30  # one mistake: header, progress, one block naming its 12 claims, the table
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    if (REPO / "checks/_withheld.json").exists():
+        pytest.skip("this copy is a student release already")
+    out = tmp_path_factory.mktemp("card") / "release"
+    subprocess.run(
+        [sys.executable, "-m", "checks.grader.release", str(out), "--root", str(REPO)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, *args], cwd=root, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def graded(release: Path, tmp_path: Path, lesson: str, source: str, *args: str) -> tuple[str, dict]:
+    """Run one lesson of a copy of the release with ``source`` as the student's file."""
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    (copy / "lessons" / f"{lesson}.py").write_text(source)
+    run = pytest_in(copy, f"lessons/{lesson}.py", "--grade-json", "grade.json", *args)
+    assert (copy / "grade.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
+    return run.stdout, json.loads((copy / "grade.json").read_text())
+
+
+def test_one_mistake_reads_as_one_block(release, tmp_path):
+    """The missing bias=False of tests/submissions/mistake_no_bias: once 13 "ERROR at setup" and
+    11 FAILED saying the same thing; now each failing claim is named once, the reason once."""
+    source = (SUBMISSIONS / "mistake_no_bias/relu_nodes.py").read_text()
+    out, grade = graded(release, tmp_path, "relu_nodes", source)
+
+    assert misreported(out, grade) == []
+    assert out.count("the lecture's layers have no bias (bias=False)") == 1, out
+    assert len(out.splitlines()) <= MISTAKE_LINES, out
+    assert score_table_is_last(out), out
+    assert "snapshot" not in out  # syrupy's summary and its --snapshot-update advice are gone
+
+
+def test_code_that_raises_says_where_in_one_line(release, tmp_path):
+    source = (REPO / "lessons/memorise_noise.py").read_text()
+    # [x, 1] built from a column and a 1-D tensor: torch.cat raises in the lesson's process.
+    wrong = source.replace(
+        "X.double().reshape(len(X), 1), torch.ones(len(X), 1,", "X.double(), torch.ones(len(X),"
+    )
+    assert wrong != source
+    out, grade = graded(release, tmp_path, "memorise_noise", wrong)
+
+    assert misreported(out, grade) == []
+    assert "-> RuntimeError: " in out and "(at memorise_noise.py:" in out
+    assert len(out.splitlines()) <= MISTAKE_LINES, out
+    assert score_table_is_last(out), out
+
+
+def test_a_student_cannot_retake_the_releases_snapshots(release):
+    before = sorted(p.name for p in (release / "checks/__snapshots__").rglob("*"))
+    run = pytest_in(release, "lessons/relu_nodes.py", "--snapshot-update")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--snapshot-update is for the instructor's copy" in run.stderr
+    assert sorted(p.name for p in (release / "checks/__snapshots__").rglob("*")) == before
+
+
+@pytest.mark.parametrize("option", ["--claims", "--collect-only"])
+def test_listing_exits_zero(release, option):
+    """No snapshot is read when nothing runs: syrupy called them all unused and exited 1."""
+    run = pytest_in(release, "lessons", option, "-q")
+    assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
+    assert "snapshot" not in run.stdout
+
+
+@pytest.mark.parametrize("lesson_file", [None, "mistake_no_bias/relu_nodes.py"])
+def test_korean_report_card_has_no_english_line(release, tmp_path, lesson_file):
+    """``--lang ko`` on the untouched release and on a wrong lesson: every line in Korean (code,
+    commands and the lecture's English terms aside)."""
+    if lesson_file is None:
+        run = pytest_in(release, "lessons", "--lang", "ko")
+        out = run.stdout
+    else:
+        source = (SUBMISSIONS / lesson_file).read_text()
+        out, _grade = graded(release, tmp_path, "relu_nodes", source, "--lang", "ko")
+    assert "합계" in out and "실습별 점수" in out, out
+    assert english_lines(out) == [], out
+
+
+def test_the_compiled_catalogs_are_their_po_files():
+    """The .mo files are committed (an editable install compiles nothing): each must hold what
+    its .po holds, every message translated."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    pos = sorted((REPO / "checks/grader/locale").glob("*/LC_MESSAGES/lessons.po"))
+    assert pos
+    for po in pos:
+        with po.open("rb") as handle:
+            source = {m.id: m.string for m in read_po(handle) if m.id}
+        with po.with_suffix(".mo").open("rb") as handle:
+            compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        assert all(source.values()), f"{po}: untranslated messages"
+        assert compiled == source, (
+            f"{po.with_suffix('.mo')} is stale: pybabel compile -d checks/grader/locale -D lessons"
+        )
+
+
+def _failed(name: str, reason: str, lesson: str = "relu_nodes", homework: str = "") -> Outcome:
+    return Outcome(
+        lesson=lesson,
+        name=name,
+        points=1,
+        outcome="failed",
+        reason=reason,
+        description=f"{name} holds.",
+        homework=homework,
+    )
+
+
+def test_failures_differing_only_in_numbers_are_one_block():
+    outcomes = [
+        _failed("test_a", "build_model(1, seed=1): no bias"),
+        _failed("test_b", "build_model(2, seed=40352): no bias"),
+        _failed("test_c", "got 3, expected 4"),
+    ]
+    lines = failure_lines(outcomes, width=80)
+    assert lines == [
+        "FAILED relu_nodes::test_a: test_a holds.",
+        "    -> build_model(1, seed=1): no bias",
+        "    the same failure fails 1 more claim(s) (1 points): b",
+        "FAILED relu_nodes::test_c: test_c holds.",
+        "    -> got 3, expected 4",
+    ]
+
+
+def test_homework_not_attempted_is_one_line_per_function():
+    stub = "not attempted yet: Homework (relu_nodes): build the net."
+    outcomes = [
+        _failed("test_a", stub, homework="relu_nodes.build_model"),
+        _failed("test_b", stub, homework="relu_nodes.build_model"),
+        _failed("test_c", stub, homework="relu_nodes.decompose"),
+    ]
+    lines = not_attempted_lines(outcomes, width=80)
+    assert len(lines) == 3
+    assert lines[1].split() == [
+        "relu_nodes.build_model",
+        "2",
+        "claims,",
+        "2",
+        "points",
+        "build",
+        "the",
+        "net.",
+    ]
+    assert lines[2].split()[:4] == ["relu_nodes.decompose", "1", "claim,", "1"]
+    assert failure_lines(outcomes, width=80) == []  # not named again as failures
+
+
+def test_a_reason_is_translated_through_its_catalog_template():
+    """Claims make English reasons from N_() templates; the card matches them and formats the
+    Korean template with the same values (nested templates too); anything else stays."""
+    ko = language("ko")
+    assert ko.reason("claim does not hold: got 3, expected 4") == (
+        "주장이 성립하지 않음: 3을(를) 얻음, 기대한 값은 4"
+    )
+    assert ko.reason("build_model(2, seed=1): the lecture's layers have no bias (bias=False)") == (
+        "build_model(2, seed=1): 강의의 층에는 편향이 없음 (bias=False)"
+    )
+    assert ko.reason("something else entirely") == "something else entirely"
+    assert language("en").reason("claim does not hold") == "claim does not hold"
