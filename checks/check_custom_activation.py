@@ -15,7 +15,6 @@ from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_tensor
 from lessons._diagrams import STYLES
 from lessons._lecture import STEEPNESS
-from lessons._train import fit
 
 pytestmark = pytest.mark.timeout(120)  # a 5000-epoch fit with a student's layer: ~5 s, not 300
 
@@ -165,12 +164,12 @@ def test_build_model_gives_the_lectures_net(lesson, data):
     points=1,
     ko="build_model(500, seed=1)의 신경망은 강의처럼 학습된다: 처음 10 epoch(lr 0.001) 동안 손실이 모두 강의의 신경망과 (상대오차) 1e-5까지 같으므로, MOOYAHO의 그래디언트는 sigmoid(200x)의 그래디언트다.",
 )
-def test_mooyaho_net_trains_like_the_lectures(probe_fit, data):
+def test_mooyaho_net_trains_like_the_lectures(probe_fit, data, train):
     """The net of build_model(500, seed=1) trains as the lecture's does: over its first 10 epochs
     (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
     sigmoid(200x)'s."""
     X, y = data
-    reference = fit(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
+    reference = train(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
     got, want = probe_fit.losses.double(), reference.losses.double()
     off = ((got - want).abs() / want).max()
     epoch = int(((got - want).abs() / want).argmax())

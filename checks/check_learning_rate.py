@@ -51,10 +51,10 @@ def _largest_eigenvalue(X):
     return float(torch.linalg.eigvalsh(mse_hessian(X))[-1])
 
 
-def _train(lesson, data, lr, device):
+def _train(train, data, lr, device):
     X, y = data
     # The engine's fit, in this process: the lesson's file could define a `fit` that trains nothing.
-    result = fit(_lecture.polynomial_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
+    result = train(_lecture.polynomial_model(), X, y, lr=lr, epochs=EPOCHS, device=device)
     return expect_fit(result, epochs=EPOCHS, finite=False)
 
 
@@ -82,8 +82,8 @@ def student_eigenvalue(lesson, lecture_data):
 
 
 @pytest.fixture(scope="module")
-def homework_fit(lesson, lecture_data, device):
-    return _train(lesson, lecture_data, HOMEWORK_LR, device)
+def homework_fit(lesson, lecture_data, device, train):
+    return _train(train, lecture_data, HOMEWORK_LR, device)
 
 
 @pytest.mark.claim(
@@ -157,11 +157,11 @@ def test_loss_grows_by_the_predicted_factor(student_eigenvalue, homework_fit):
     points=1,
     ko="critical_learning_rate(X)의 95%에서 손실은 유한하게 남고 처음 값의 10분의 1보다 낮게 끝난다.",
 )
-def test_rate_just_below_critical_converges(lesson, data, device):
+def test_rate_just_below_critical_converges(lesson, data, device, train):
     """At 95% of critical_learning_rate(X) the loss stays finite and ends below a tenth of where
     it started."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
-    fit = _train(lesson, data, (1 - MARGIN) * critical, device)
+    fit = _train(train, data, (1 - MARGIN) * critical, device)
     nonfinite = first_nonfinite_epoch(fit.losses)
     if nonfinite is not None:
         fail(
@@ -179,11 +179,11 @@ def test_rate_just_below_critical_converges(lesson, data, device):
     points=1,
     ko="critical_learning_rate(X)의 105%에서 손실은 1000 epoch 안에 넘친다 (epoch마다 ≈ 1.21배로 커진다).",
 )
-def test_rate_just_above_critical_diverges(lesson, data, device):
+def test_rate_just_above_critical_diverges(lesson, data, device, train):
     """At 105% of critical_learning_rate(X) the loss overflows within 1000 epochs (it grows
     ≈ 1.21× per epoch)."""
     critical = expect_number(lesson.critical_learning_rate(data[0]), name="critical_learning_rate")
-    fit = _train(lesson, data, (1 + MARGIN) * critical, device)
+    fit = _train(train, data, (1 + MARGIN) * critical, device)
     if first_nonfinite_epoch(fit.losses) is None:
         fail(
             f"at lr {(1 + MARGIN) * critical:.4g} (105% of critical_learning_rate) the loss stayed "
@@ -198,12 +198,12 @@ SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5%
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, reads_divergence, lecture_data, eigenvalue, homework_fit, device):
+def sweep(lesson, reads_divergence, lecture_data, eigenvalue, homework_fit, device, train):
     """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate; after
     the homework runs, so an untouched lesson trains nothing for its figures."""
     critical = 2 / eigenvalue
     rates = [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
-    fits = {lr: _train(lesson, lecture_data, lr, device) for lr in rates}
+    fits = {lr: _train(train, lecture_data, lr, device) for lr in rates}
     return {**fits, HOMEWORK_LR: homework_fit}
 
 

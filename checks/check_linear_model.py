@@ -15,7 +15,6 @@ from checks.validate import expect_data
 from lessons._diagrams import STYLES
 from lessons._seeding import lecture_seed
 from lessons._train import FitResult
-from lessons._train import fit as reference_fit
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
 pytestmark = pytest.mark.timeout(60)
@@ -132,12 +131,12 @@ def test_design_matrix_is_ones_then_x(lesson, data):
     points=2,
     ko="train(model, x, y, lr=0.1, epochs=1000)은 강의의 학습 루프다: 예제1에서 epoch마다의 손실과 학습된 가중치가 lessons.fit(두 엔진 모두)과 float32 반올림 오차까지 같다.",
 )
-def test_train_matches_fit_on_example_1(bias_fit, data, device):
+def test_train_matches_fit_on_example_1(bias_fit, data, device, train):
     """train(model, x, y, lr=0.1, epochs=1000) is the lecture's loop: on Example 1 its loss at
     every epoch and its trained weights are lessons.fit's (both engines), to float32 round-off."""
     x, y = data
     for engine in ("autograd", "auto"):
-        reference = reference_fit(
+        reference = train(
             _linear("bias", 1), x, y, lr=LR, epochs=EPOCHS, device=device, engine=engine
         )
         _matches_reference(bias_fit, reference, what="x*w + b")
@@ -248,7 +247,7 @@ def test_design_matrix_on_other_x(lesson):
     visibility="hidden",
     ko="train은 처음 보는 모형과 자료(두 관점, 다른 seed, 점 50개, lr 0.05, 200 epoch)에서도 lessons.fit을 따른다: epoch마다 같은 손실, 같은 가중치.",
 )
-def test_train_on_unseen_data(lesson, device):
+def test_train_on_unseen_data(lesson, device, train):
     """train follows lessons.fit on a model and data it never saw (both views, other seeds, 50
     points, lr 0.02, 30 epochs: far from converged): the same loss at every epoch and the same
     weights, so a loop that trains one epoch too few or ignores epochs loses these points."""
@@ -264,7 +263,7 @@ def test_train_on_unseen_data(lesson, device):
             epochs=UNSEEN_EPOCHS,
             device=device,
         )
-        reference = reference_fit(
+        reference = train(
             _linear(view, seed), X, y, lr=UNSEEN_LR, epochs=UNSEEN_EPOCHS, engine="autograd"
         )
         _matches_reference(result, reference, what=f"{view} view, unseen data")

@@ -78,11 +78,11 @@ def line_loss(lesson, data):
 
 
 @pytest.fixture(scope="module")
-def noise_fit(lesson, data, device):
+def noise_fit(lesson, data, device, train):
     X, y = data
     model = nets.wide_model(WIDTH, seed=1)
     # The engine's fit, in this process: the lesson's file could define a `fit` that trains nothing.
-    return expect_fit(fit(model, X, y, lr=LR, epochs=EPOCHS, device=device), epochs=EPOCHS)
+    return expect_fit(train(model, X, y, lr=LR, epochs=EPOCHS, device=device), epochs=EPOCHS)
 
 
 @pytest.mark.claim(

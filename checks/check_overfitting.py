@@ -18,7 +18,6 @@ from checks.reference.oracles import mse
 from checks.reference.sweeps import WidthSweep, width_sweep
 from checks.timing import time_training
 from checks.validate import expect_number
-from lessons._train import fit
 
 NOISE_VARIANCE = 0.3**2  # what even the true curve scores on held-out data
 # Each width must at least cut the mean train loss by a quarter (measured: by 0.32x to 0.52x).
@@ -32,13 +31,14 @@ WIDTHS, SEEDS, HELD_OUT_SEED_OFFSET = (5, 10, 20, 50, 100, 200), 100, 1_000_000 
 RTOL = 1e-5
 
 
-def _net_and_data(width: int, seed: int, *, trained: bool = True):
-    """A net of the lesson's kind (the grader's copy), trained by fit if asked, and held-out data:
-    another noise draw of the lecture's piecewise process."""
+def _net_and_data(width: int, seed: int, *, train=None):
+    """A net of the lesson's kind (the grader's copy), trained by ``train`` (the ``train``
+    fixture: lessons.fit) if given, and held-out data: another noise draw of the lecture's
+    piecewise process."""
     X, y = piecewise_data(seed=seed, n=TRAIN_POINTS)
     model = nets.wide_model(width, seed=seed)
-    if trained:
-        model = fit(model, X, y, lr=LR, epochs=EPOCHS).model
+    if train is not None:
+        model = train(model, X, y, lr=LR, epochs=EPOCHS).model
     # The net crosses to the lesson with MOOYAHO folded into its first layer (the lesson's process
     # has no course MOOYAHO): the same function, and the claims measure the net they send.
     return nets.folded(model), piecewise_data(seed=seed + 7919, n=HELD_OUT_POINTS)
@@ -111,7 +111,7 @@ def reading(lesson):
     and the best width of a made-up sweep that reading it by train loss, by the lowest single
     value or by averaging over the wrong dimension gets wrong."""
     # catches: mistake_width_by_train_loss mistake_wrong_axis
-    model, (X, y) = _net_and_data(5, seed=3, trained=False)
+    model, (X, y) = _net_and_data(5, seed=3)
     _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(an untrained 5-node net, X, y)")
     sweep = _made_up_sweep((4, 8, 16), WARM_UP_HELD_OUT)
     _expect_best_width(lesson, sweep, name="best_width(a made-up sweep of widths 4, 8, 16)")
@@ -128,12 +128,12 @@ def sweep(lesson, device, reading):
     points=2,
     ko="held_out_loss(model, X, y)는 떼어 둔 자료에서 신경망 예측의 MSE다 (상대오차 1e-5): 노드 50개 신경망을 실습의 학습(seed 0) 전후로, 새 점 1000개에서.",
 )
-def test_held_out_loss_measures_a_trained_net(lesson):
+def test_held_out_loss_measures_a_trained_net(lesson, train):
     """held_out_loss(model, X, y) is the MSE of a net's predictions on held-out data (to 1e-5
     relative): a 50-node net before and after the lesson's training (seed 0), on 1000 new points."""
-    untrained, (X, y) = _net_and_data(50, seed=0, trained=False)
+    untrained, (X, y) = _net_and_data(50, seed=0)
     _expect_held_out_loss(lesson, untrained, X, y, name="held_out_loss(untrained net, X, y)")
-    trained, (X, y) = _net_and_data(50, seed=0)
+    trained, (X, y) = _net_and_data(50, seed=0, train=train)
     _expect_held_out_loss(lesson, trained, X, y, name="held_out_loss(trained net, X, y)")
 
 
@@ -144,7 +144,7 @@ def test_held_out_loss_measures_a_trained_net(lesson):
 def test_held_out_loss_leaves_the_net_alone(lesson):
     """held_out_loss changes no weight and leaves no gradient behind: asked twice, it measures
     the same net twice (measuring is not training)."""
-    model, (X, y) = _net_and_data(20, seed=1, trained=False)  # measuring needs no training
+    model, (X, y) = _net_and_data(20, seed=1)  # measuring needs no training
     first = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y)")
     second = _expect_held_out_loss(lesson, model, X, y, name="held_out_loss(net, X, y), again")
     grads = [name for name, p in model.named_parameters() if p.grad is not None]
@@ -248,10 +248,10 @@ def test_timed_width_sweep_gives_the_same_losses(benchmark, lesson, device, swee
     visibility="hidden",
     ko="held_out_loss는 다른 폭, seed, 자료 크기에서도, 그리고 평범한 Linear에서도 맞다.",
 )
-def test_held_out_loss_holds_for_other_nets(lesson):
+def test_held_out_loss_holds_for_other_nets(lesson, train):
     """held_out_loss is right for other widths, seeds and data sizes, and for a plain Linear."""
     for width, seed in ((5, 11), (200, 4)):
-        model, (X, y) = _net_and_data(width, seed=seed)
+        model, (X, y) = _net_and_data(width, seed=seed, train=train)
         _expect_held_out_loss(lesson, model, X[:37], y[:37], name=f"held_out_loss({width} nodes)")
     line = torch.nn.Linear(1, 1)
     with torch.no_grad():

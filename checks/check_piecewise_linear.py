@@ -64,11 +64,11 @@ def line_floor(lesson, data):
 
 
 @pytest.fixture(scope="module")
-def line_fit(lesson, data, line_floor, device):
+def line_fit(lesson, data, line_floor, device, train):
     """The lecture's straight line trained on the lecture's data (after best_line_loss: nothing
     trains while it is not written)."""
     X, y = data
-    result = fit(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
+    result = train(lesson.build_model(), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(result, epochs=EPOCHS)
 
 

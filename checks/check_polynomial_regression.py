@@ -107,11 +107,11 @@ def student_least_squares(lesson, data):
 
 
 @pytest.fixture(scope="module")
-def poly_fit(lesson, data, device):
+def poly_fit(lesson, data, device, train):
     """The lecture's Linear(3, 1) (engine-owned), trained on the student's features(x)."""
     X, y = data
     features = _features(lesson, X[:, 0])  # homework first: nothing trains if it is not written
-    result = fit(_lecture.polynomial_model(), features, y, lr=LR, epochs=EPOCHS, device=device)
+    result = train(_lecture.polynomial_model(), features, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(result, epochs=EPOCHS)
 
 

@@ -15,7 +15,6 @@ from checks.reference.sweeps import relu_final_losses
 from checks.timing import time_training
 from checks.validate import expect_data, expect_fit, expect_near, expect_number
 from lessons._diagrams import STYLES
-from lessons._train import fit as train
 
 # The claims call the student's homework functions: a hang there costs a minute, not five.
 pytestmark = pytest.mark.timeout(120)
@@ -80,21 +79,21 @@ def _student_model(lesson, width: int, seed: int) -> torch.nn.Sequential:
 
 
 @pytest.fixture(scope="module")
-def one_node(lesson, data, device):
+def one_node(lesson, data, device, train):
     X, y = data
     fit = train(_student_model(lesson, 1, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
-def two_nodes(lesson, data, device):
+def two_nodes(lesson, data, device, train):
     X, y = data
     fit = train(_student_model(lesson, 2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
     return expect_fit(fit, epochs=EPOCHS)
 
 
 @pytest.fixture(scope="module")
-def stuck(lesson, data, device):
+def stuck(lesson, data, device, train):
     X, y = data
     model = _student_model(lesson, 2, STUCK_SEED)
     fit = train(model, X, y, lr=LR, epochs=STUCK_EPOCHS, device=device)
@@ -198,7 +197,7 @@ def test_two_nodes_reach_the_two_slope_floor(two_nodes, data):
 
 
 @pytest.fixture(scope="module")
-def lecture_two_nodes(data, device):
+def lecture_two_nodes(data, device, train):
     """net3 as the lecture trains it, from the engine's builder: decompose and effective_slopes are
     graded on it, so they earn their points whether or not build_model is written yet."""
     X, y = data

@@ -185,7 +185,11 @@ def test_disabled_benchmarks_train_nothing_and_return_the_session_result(pyteste
     result.stdout.no_fnmatch_line("*not used at all*")
 
 
-def test_enabled_benchmarks_time_fresh_models_and_record_torch(pytester):
+def test_enabled_benchmarks_time_fresh_models_and_record_torch(pytester, monkeypatch):
+    # Under pytest -n, this test's process is an xdist worker and says so in its environment;
+    # pytest-benchmark would take the inner run (no xdist) for one and turn itself off.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_toy=TIMED_CLAIM)
     result = pytester.runpytest_inprocess(
         "-p", "checks.grader.benchmarks", "--benchmark-enable", "--benchmark-json=out.json", "-s"

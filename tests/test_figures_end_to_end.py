@@ -4,6 +4,7 @@ The runs are subprocesses: syrupy keeps per-session state in module globals, so 
 in-process run would disturb the snapshots of the session running this test.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GRADED = re.compile(r"^toy\s+1/1\s+2/2$", re.MULTILINE)  # one claim; the figures are not in it
 CHECKS = '''
+import json
 import os
 
 import pytest
@@ -106,3 +108,21 @@ def test_snapshot_update_that_would_delete_every_snapshot_is_refused(project, ar
     assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout + refused.stderr
     assert "would delete" in refused.stderr
     assert sorted(p.name for p in project.rglob("__snapshots__/**/*")) == before
+
+
+def test_grading_run_leaves_figures_out_and_the_report_keeps_them(project, tmp_path):
+    """A figure earns no points: --grade-json runs only claims (a wrong figure passes unseen),
+    the same grade either way; with --lesson-report the figures run, since the page shows them."""
+    graded = run(project, "--grade-json", str(tmp_path / "graded.json"), slope="-2")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "1 passed, 2 deselected" in graded.stdout
+    assert "lessons: figures not run in a grading run" in graded.stdout
+    assert GRADED.search(graded.stdout)
+
+    report = tmp_path / "report"
+    shown = run(project, "--grade-json", str(tmp_path / "shown.json"), "--lesson-report",
+                str(report), slope="-2")  # fmt: skip
+    assert shown.returncode == 1, shown.stdout  # the wrong figure ran, and failed
+    assert "deselected" not in shown.stdout and (report / "index.html").is_file()
+    grades = [json.loads((tmp_path / name).read_text()) for name in ("graded.json", "shown.json")]
+    assert grades[0]["tests"] == grades[1]["tests"] and grades[0]["score"] == 2

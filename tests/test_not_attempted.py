@@ -89,7 +89,9 @@ REASON = f"not attempted yet: {STUB}"
 def run(project):
     project.lesson("sketch", LESSON)
     project.checks("sketch", CHECKS)
-    result = project.run("lessons", "-rsf", "--grade-json", "grade.json")
+    # --lesson-report: a grading run shows figures only in the report, and runs them only then.
+    report = ("--lesson-report", "report")
+    result = project.run("lessons", "-rsf", "--grade-json", "grade.json", *report)
     result.pytester_path = project.path
     return result
 

@@ -11,7 +11,9 @@ Each case is graded once, as an instructor grades a class: a fresh copy of this 
 case's lesson files copied into ``lessons/`` and every other lesson stubbed as the release gives
 it (``lessons grade`` does the same: another lesson is never the instructor's solution), then
 ``pytest lessons/<lesson>.py ... --grade-json`` in that copy (a subprocess, so the grade is what a
-real run writes).
+real run writes). The cases share one fit cache, as a class graded by ``lessons grade`` does
+(``--fit-cache``): a fit two cases ask for trains once, and every case's grade must come out
+right read from it as trained.
 
 A claim written to catch a named mistake says so in a comment, ``# catches: mistake_<name>``, in
 its body (or, for the lesson at large, anywhere in its checks file: a constant's tolerance, a
@@ -24,6 +26,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -126,7 +129,14 @@ def cases() -> list[str]:
     return sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir() and any(p.glob("*.py")))
 
 
-def grade_case(case: Path, work: Path) -> dict:
+@pytest.fixture(scope="session")
+def fit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fit cache for the session's cases; under pytest -n, one for all its workers."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fit-cache"
+
+
+def grade_case(case: Path, work: Path, fit_cache: Path | None = None) -> dict:
     """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
     lessons = sorted(case.glob("*.py"))
@@ -135,6 +145,7 @@ def grade_case(case: Path, work: Path) -> dict:
     grade = work / "grade.json"
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
     command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
+    command += ["--fit-cache", str(fit_cache)] if fit_cache else ["--no-fit-cache"]
     run = subprocess.run(
         command, cwd=work, capture_output=True, text=True, timeout=GRADE_TIMEOUT, check=False
     )
@@ -217,8 +228,8 @@ def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("case", cases())
-def test_submission_is_graded_as_expected(case, tmp_path):
-    results = grade_case(SUBMISSIONS / case, tmp_path / "project")
+def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
+    results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache)
     problems = [
         lesson_mismatch(path.stem, read_expectation(path), results["tests"])
         for path in sorted((SUBMISSIONS / case).glob("*.py"))

@@ -1,9 +1,11 @@
 """The grading machinery: what runs the course. Instructors edit ``checks/check_<lesson>.py``, not this.
 
-- ``plugin``: the pytest plugin; it loads one module per concept below.
+- ``plugin``: the pytest plugin; it loads one module per concept below, after importing torch and
+  the engine inside ``heap.frozen_imports`` (their objects out of the collector's full passes).
 - ``collection`` (lessons -> their checks, the ``lesson`` fixture), ``claims`` (the validated
   ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
-  ``denormals`` (torch settings for the session), ``benchmarks`` (machine info).
+  ``denormals`` (torch settings for the session), ``benchmarks`` (machine info), ``fit_cache``
+  (the ``train`` fixture: the grader's fits, kept by the key ``fit_key`` makes).
 - ``feedback`` (one line per failure), ``report_card`` and ``card_reporter`` (what ``pytest
   lessons`` prints: the report card), ``i18n`` (``--lang ko``: gettext catalogs in ``locale/``),
   ``ordering`` (the lecture's order), ``scores`` and ``scoring`` (the score table), ``grade_json``

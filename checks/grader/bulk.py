@@ -48,6 +48,7 @@ from checks.grader.submissions import (
 DEFAULT_TIMEOUT = 1800.0  # s per submission; a whole `pytest lessons` takes ~15 s here
 CSV = "grades.csv"
 GRADER_ERROR = "grader error"  # our side failed: graded again on the next run
+FIT_CACHE = ".fit-cache"  # in GRADES_DIR: the grader's fits, kept across submissions and runs
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeo
         if missing:
             row.notes = "not submitted, graded as released: " + ", ".join(missing)
         results = scratch / "results.json"
-        finished = grading_run.run(work, results, out / f"{sub.file}.log", timeout=timeout)
+        finished = grading_run.run(
+            work, results, out / f"{sub.file}.log", timeout=timeout, fit_cache=out / FIT_CACHE
+        )
         trouble = finished.trouble()
         if results.is_file() and finished.returncode is not None:
             data = json.loads(results.read_text(encoding="utf-8"))

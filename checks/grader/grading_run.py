@@ -58,12 +58,14 @@ class Finished:
         return f"pytest exited with code {self.returncode}" + (f" ({meaning})" if meaning else "")
 
 
-def command(results: Path) -> list[str]:
-    """The grading command: the student's command, in file order, writing the grade."""
+def command(results: Path, fit_cache: Path | None = None) -> list[str]:
+    """The grading command: the student's command, in file order, writing the grade; with
+    ``fit_cache``, the grader's fits are kept there across runs (none without it)."""
     return [
         *(sys.executable, "-m", "pytest", "lessons"),
         *("-p", "no:randomly", "-p", "no:cacheprovider", "--color=no"),
         *("--grade-json", str(results)),
+        *(("--fit-cache", str(fit_cache)) if fit_cache is not None else ()),
     ]
 
 
@@ -164,14 +166,16 @@ def _parent_of(pid: int) -> int | None:
         return None
 
 
-def run(work: Path, results: Path, log_path: Path, *, timeout: float) -> Finished:
+def run(
+    work: Path, results: Path, log_path: Path, *, timeout: float, fit_cache: Path | None = None
+) -> Finished:
     """Grade the project copy at ``work`` into ``results``; its output goes to ``log_path``."""
     env = {k: v for k, v in os.environ.items() if k not in UNSET} | ONE_THREAD
     log = CappedLog(log_path)
     started = time.monotonic()
     with _LOCK:  # a sweep never sees this run half-started
         process = subprocess.Popen(
-            command(results),
+            command(results, fit_cache),
             cwd=work,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -7,7 +7,9 @@ On a failure the expected, actual and difference images are written to ``--figur
 their paths are in the failure message. Diagrams are snapshotted as DOT text.
 
 Figure tests sit next to the claims and reuse their fits; ``@pytest.mark.figure`` keeps them out
-of the grade. Snapshots are taken on the CPU: on any other device a figure test is skipped.
+of the grade. Snapshots are taken on the CPU: on any other device a figure test is skipped. A
+grading run (``--grade-json``: ``lessons grade``, the Gradescope autograder) deselects them: they
+earn no points and cost ~30% of its time (issue 18); ``--lesson-report`` keeps them, it shows them.
 """
 
 from __future__ import annotations
@@ -158,6 +160,33 @@ def _refuse_destructive_update(config: pytest.Config) -> None:
             "--snapshot-update with --device cuda would delete the CPU figure snapshots: "
             "snapshots are taken on the CPU (`pytest lessons --snapshot-update`)"
         )
+
+
+def skips_figures(config: pytest.Config) -> bool:
+    """Whether this run leaves the figure tests out: a grading run that shows no figure.
+
+    ``--snapshot-update`` keeps them (a run that read no snapshot would delete them all)."""
+    return bool(
+        config.getoption("grade_json", None)
+        and not config.getoption("lesson_report", None)
+        and not config.getoption("update_snapshots", False)
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after syrupy recorded what was collected, as with ``-k``
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not skips_figures(config):
+        return
+    figures = [item for item in items if item.get_closest_marker("figure")]
+    if figures:
+        items[:] = [item for item in items if not item.get_closest_marker("figure")]
+        config.hook.pytest_deselected(items=figures)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if skips_figures(config):
+        return "lessons: figures not run in a grading run (--grade-json; --lesson-report runs them)"
+    return None
 
 
 def _cpu_only(request: pytest.FixtureRequest) -> None:

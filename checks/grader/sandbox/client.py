@@ -1,5 +1,9 @@
 """The grader's connection to one lesson's worker: requests, replies, and a fresh worker after
-one died or was stopped (a claim's timeout), so that only the claim that was running fails."""
+one died or was stopped (a claim's timeout), so that only the claim that was running fails.
+
+A request like one that ran past a claim's timeout (the same function of the lesson) fails at
+once for the rest of the run: a homework function that hangs costs one timeout, not one per
+claim that calls it (issue 18: one ``sleep`` cost 4 x 60 s)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from types import ModuleType
 
 from checks.grader.sandbox import codec
 from checks.grader.sandbox.processes import Zygote, describe_exit
+from checks.grader.timeouts import timeout_seconds
 
 
 class SandboxError(Exception):
@@ -29,6 +34,7 @@ class WorkerClient:
         self.sock: socket.socket | None = None
         self.pid = 0
         self.token = ""
+        self.timed_out: dict[str, float] = {}  # what ran past a claim's timeout -> seconds
 
     def start(self) -> None:
         """Fork the worker and wait until it has imported the lesson (raising what that raised)."""
@@ -50,8 +56,17 @@ class WorkerClient:
 
     def request(self, request: dict, buffers: list[bytes], *, what: str):
         """Send one request, return the reply's JSON tree and buffers."""
+        earlier = self.timed_out.get(what)
+        if earlier is not None:
+            raise SandboxError(f"{request.get('what', what)} timed out earlier ({earlier:g} s)")
         self.start()
-        return self._exchange(codec.pack(request, buffers), what=what)
+        try:
+            return self._exchange(codec.pack(request, buffers), what=what)
+        except BaseException as exc:
+            seconds = timeout_seconds(exc)
+            if seconds is not None:
+                self.timed_out[what] = seconds
+            raise
 
     def _exchange(self, chunks, *, what: str):
         try:

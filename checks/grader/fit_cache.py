@@ -1,0 +1,203 @@
+"""The fit cache: the grader's own fits (``lessons.fit`` on the lecture's nets), kept by content
+(design N, issue 18).
+
+Claims and fixtures that train with the engine take the ``train`` fixture: ``train(model, X, y,
+lr=..., epochs=..., device=...)`` is ``lessons.fit``, looked up first by a key of everything that
+determines its result bit for bit (``checks.grader.fit_key``). A hit loads the trained weights
+into ``model`` and returns the losses and predictions the fit gave: the same bits, so a claim
+cannot tell (tests/test_fit_cache.py). Where it lives: ``--fit-cache DIR`` (``lessons grade``
+keeps one per gradebook), else pytest's cache folder (``.pytest_cache``, so a student's rerun
+retrains only what changed), none with ``--no-fit-cache`` or ``-p no:cacheprovider``.
+
+Only the grader's process reads or writes it: a lesson's process never sees the folder (0700).
+An entry is a ``torch.save`` of tensors and strings, read with ``weights_only=True`` (no code
+runs), checked against its key and a digest of its contents; one that does not pass is trained
+again and rewritten, never trusted. Writes go to a temporary file renamed into place, so a
+reader (another ``-j`` run) never sees half an entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import torch
+
+from checks.grader import fit_key
+from lessons._train import FitResult, fit
+
+_CACHE = pytest.StashKey["FitCache | None"]()
+CACHE_NAME = "fit-cache"  # under pytest's cache folder: .pytest_cache/d/fit-cache
+
+
+def _payload_digest(engine: str, losses, yhat, state: dict) -> str:
+    digest = hashlib.sha256(engine.encode())
+    for tensor in (losses, yhat, *state.values()):
+        digest.update(fit_key.tensor_digest(tensor).encode())
+    digest.update(repr(list(state)).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class FitCache:
+    """A folder of fits by key: ``<key[:2]>/<key>.pt``."""
+
+    root: Path
+    hits: int = 0
+    trained: int = 0
+    uncached: int = 0  # nets without a key: trained every time
+    rejected: int = 0  # entries that failed to decode or to check: trained again
+    _made: bool = field(default=False, repr=False)
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.pt"
+
+    def fit(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> FitResult:
+        """``lessons.fit(model, X, y, ...)``, from the cache when it holds this very fit."""
+        found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        if found is None:
+            self.uncached += 1
+            return fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        key = fit_key.key(found)
+        entry = self._read(key, model, X, epochs)
+        if entry is not None:
+            self.hits += 1
+            model = model.to(device)
+            with torch.no_grad():
+                for name, tensor in model.state_dict().items():
+                    tensor.copy_(entry["state"][name])
+            return FitResult(
+                model, entry["losses"], entry["yhat"], lr, epochs, str(device), entry["engine"]
+            )
+        result = fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        self.trained += 1
+        self._write(key, result)
+        return result
+
+    def _read(self, key: str, model, X, epochs: int) -> dict | None:
+        """The entry for ``key`` if it decodes and checks out for this fit, else None."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            entry = torch.load(path, map_location="cpu", weights_only=True)
+            if _valid(entry, key, model, X, epochs):
+                return entry
+        except Exception:  # any way an entry can be broken: it is trained again, not trusted
+            pass
+        self.rejected += 1
+        return None
+
+    def _write(self, key: str, result: FitResult) -> None:
+        state = {name: t.detach().cpu().clone() for name, t in result.model.state_dict().items()}
+        losses, yhat = result.losses.detach().cpu(), result.yhat.detach().cpu()
+        entry = {
+            "key": key,
+            "engine": result.engine,
+            "losses": losses,
+            "yhat": yhat,
+            "state": state,
+            "digest": _payload_digest(result.engine, losses, yhat, state),
+        }
+        path = self.path(key)
+        temporary = None
+        try:
+            self._make_root()
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as file:
+                torch.save(entry, file)
+            os.replace(temporary, path)  # readers see the old entry or the new one, never half
+        except OSError:  # a full disk or a read-only folder costs the next run a fit, no more
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+
+    def _make_root(self) -> None:
+        if not self._made:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._made = True
+
+
+def _valid(entry, key: str, model, X, epochs: int) -> bool:
+    """The entry is this key's, whole (its digest), and has the shapes this fit gives."""
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    losses, yhat, state = entry.get("losses"), entry.get("yhat"), entry.get("state")
+    engine = entry.get("engine")
+    if not (isinstance(losses, torch.Tensor) and isinstance(yhat, torch.Tensor)):
+        return False
+    if not isinstance(state, dict) or not isinstance(engine, str):
+        return False
+    ours = model.state_dict()
+    if list(state) != list(ours) or not all(
+        isinstance(state[n], torch.Tensor)
+        and state[n].shape == t.shape
+        and state[n].dtype == t.dtype
+        for n, t in ours.items()
+    ):
+        return False
+    if losses.shape != (epochs,) or yhat.dim() != 2 or yhat.shape[0] != X.shape[0]:
+        return False
+    return entry.get("digest") == _payload_digest(engine, losses, yhat, state)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lessons")
+    group.addoption(
+        "--fit-cache",
+        metavar="DIR",
+        default=None,
+        help="keep the grader's fits in DIR (default: pytest's cache folder, .pytest_cache)",
+    )
+    group.addoption(
+        "--no-fit-cache",
+        action="store_true",
+        help="train every grader-side fit, reading and writing no fit cache",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_CACHE] = _open(config)
+
+
+def _open(config: pytest.Config) -> FitCache | None:
+    if config.getoption("no_fit_cache"):
+        return None
+    folder = config.getoption("fit_cache")
+    if folder:
+        path = Path(folder)
+        return FitCache(path if path.is_absolute() else config.invocation_params.dir / path)
+    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
+    if cache is None:
+        return None
+    folder = cache.mkdir(CACHE_NAME)
+    folder.chmod(0o700)  # pytest makes its folders readable by all; this one is the grader's
+    return FitCache(folder)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    cache = config.stash.get(_CACHE, None)
+    where = f"in {cache.root}" if cache else "off"
+    return f"lessons: fit cache {where} (--fit-cache DIR, --no-fit-cache)"
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    cache = config.stash.get(_CACHE, None)
+    if cache is not None and (cache.hits or cache.trained or cache.rejected):
+        broken = f", {cache.rejected} broken entries trained again" if cache.rejected else ""
+        terminalreporter.write_line(
+            f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{broken}"
+        )
+
+
+@pytest.fixture(scope="session")
+def train(pytestconfig: pytest.Config):
+    """``train(model, X, y, *, lr, epochs, device)``: ``lessons.fit``, through the fit cache."""
+    cache = pytestconfig.stash.get(_CACHE, None)
+    return fit if cache is None else cache.fit

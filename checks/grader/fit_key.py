@@ -1,0 +1,110 @@
+"""What determines a fit's result bit for bit, as a key for the fit cache (design N).
+
+A fit of ``lessons.fit`` is a pure function of: the net's architecture and initial weights'
+bytes, the data's bytes, lr, epochs, the engine asked for and the engine's source, the device,
+the torch build, its thread count, whether denormal floats are flushed, and the CPU's vector
+instructions (another SIMD path rounds differently). ``key`` hashes all of them; a change in any
+gives another key. Only nets the fast engine can plan (``lessons._fast.plan``: the lecture's
+layers, no hooks, no frozen or shared weights) have a key: their types say all they compute. A
+net with any other layer (a student's activation, a layer living in a lesson's process) gets
+None and is trained, never looked up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import platform
+import sys
+from functools import cache
+from pathlib import Path
+
+import torch
+
+from checks.grader.denormals import denormals_flushed
+from lessons._fast import plan
+
+FORMAT = 1  # bump when the key's material or the entries' layout changes
+ENGINE_MODULES = ("lessons._train", "lessons._fast")  # a layer class's own source: per layer
+
+
+def tensor_digest(tensor: torch.Tensor) -> str:
+    """sha256 of a tensor's dtype, shape and bytes (on the CPU, contiguous)."""
+    flat = tensor.detach().cpu().contiguous().reshape(-1)
+    digest = hashlib.sha256(f"{flat.dtype}{tuple(tensor.shape)}".encode())
+    digest.update(flat.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+@cache
+def engine_source() -> str:
+    """sha256 of the engine's source files: an edit to the training code is another engine."""
+    digest = hashlib.sha256()
+    for name in ENGINE_MODULES:
+        digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _device(device: str | torch.device) -> dict:
+    device = torch.device(device)
+    found: dict = {"device": str(device)}
+    if device.type == "cuda":
+        found["gpu"] = torch.cuda.get_device_name(device)
+        found["capability"] = list(torch.cuda.get_device_capability(device))
+        found["cuda"] = torch.version.cuda
+    return found
+
+
+def architecture(model: torch.nn.Module) -> list | None:
+    """Each layer's kind, shapes and constants, or None for a net the key cannot describe."""
+    steps = plan(model)
+    if steps is None:
+        return None
+    return [_layer(kind, layer, steepness) for kind, layer, steepness in steps]
+
+
+def _layer(kind: str, layer: torch.nn.Module, steepness: float | None) -> list:
+    inputs, outputs = getattr(layer, "in_features", None), getattr(layer, "out_features", None)
+    bias = getattr(layer, "bias", None) is not None
+    cls = type(layer)
+    # The class's own source: the autograd loop runs its forward (the grader's MOOYAHO lives in
+    # checks/reference/nets.py, not in the engine).
+    return [kind, f"{cls.__module__}.{cls.__qualname__}", _module_source(cls.__module__),
+            inputs, outputs, bias, steepness]  # fmt: skip
+
+
+@cache
+def _module_source(name: str) -> str | None:
+    """sha256 of a module's source file (None for a module without one)."""
+    path = getattr(sys.modules.get(name), "__file__", None)
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+
+
+def material(model, X, y, *, lr, epochs, device, engine) -> dict | None:
+    """Everything that determines ``fit(model, X, y, ...)``, or None when the net has no key."""
+    layers = architecture(model)
+    if layers is None or not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+        return None
+    return {
+        "format": FORMAT,
+        "layers": layers,
+        "weights": {name: tensor_digest(t) for name, t in model.state_dict().items()},
+        "X": tensor_digest(X),
+        "y": tensor_digest(y),
+        "lr": float(lr).hex(),  # every bit of the rate
+        "epochs": int(epochs),
+        "engine": engine,
+        "engine_source": engine_source(),
+        **_device(device),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "flush_denormals": denormals_flushed(),
+        "cpu": torch.backends.cpu.get_cpu_capability(),
+        "machine": platform.machine(),
+    }
+
+
+def key(found: dict) -> str:
+    """The content address: sha256 of the material, as canonical JSON."""
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
