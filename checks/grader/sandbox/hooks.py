@@ -197,6 +197,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SANDBOX] = sandbox
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Before the first claim's clock starts: the box's zygote has loaded the engine."""
+    sandbox = session.config.stash.get(SANDBOX, None)
+    if sandbox is not None and session.items:
+        sandbox.zygote.wait_ready()
+
+
 @pytest.hookimpl(tryfirst=True)  # before --grade-json and --lesson-report write anything
 def pytest_sessionfinish(session: pytest.Session) -> None:
     sandbox = session.config.stash.get(SANDBOX, None)

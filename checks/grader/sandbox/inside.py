@@ -36,7 +36,9 @@ def main(argv: list[str]) -> None:
     fd, settings = int(argv[1]), processes.Settings(**json.loads(argv[2]))
     drop_privileges(settings.box_uid, settings.max_processes)
     processes.preload_engine()
-    processes.zygote_main(socket.socket(fileno=fd), settings)
+    sock = socket.socket(fileno=fd)
+    sock.send(json.dumps({"ready": True, "id": 0}).encode())  # Zygote.wait_ready reads it
+    processes.zygote_main(sock, settings)
 
 
 if __name__ == "__main__":

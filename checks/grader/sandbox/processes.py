@@ -208,6 +208,26 @@ class Zygote:
             theirs.close()
         self.pid, self.sock = self.process.pid, ours
 
+    def wait_ready(self, limit: float = 300.0) -> None:
+        """Wait until a box's zygote has loaded the engine (torch, matplotlib: seconds, more on
+        a busy machine), so that no claim's timeout is spent on it. A forked zygote is ready at
+        once; a request sent before this simply skips the ready message (its id is 0)."""
+        if not self.settings.box or self.sock is None:
+            return
+        self.sock.settimeout(limit)
+        try:
+            while True:
+                reply = self.sock.recv(4096)
+                if not reply:  # it died starting: the first request says why
+                    return
+                if json.loads(reply).get("ready"):
+                    return
+        except (TimeoutError, OSError):
+            return  # the first request waits, or says why it cannot
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(None)
+
     def died_because(self) -> str:
         """The last line the box printed (bwrap's error, a traceback's last line), if any."""
         if self.log is None:
