@@ -230,16 +230,21 @@ def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
 @pytest.mark.parametrize("case", cases())
 def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
     results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache)
-    problems = [
-        lesson_mismatch(path.stem, read_expectation(path), results["tests"])
-        for path in sorted((SUBMISSIONS / case).glob("*.py"))
-    ]
+    expected = {
+        path.stem: read_expectation(path) for path in sorted((SUBMISSIONS / case).glob("*.py"))
+    }
+    problems = [lesson_mismatch(lesson, e, results["tests"]) for lesson, e in expected.items()]
     problems = [p for p in problems if p]
-    # Every failing claim says why in one got-vs-expected line (the same run: no extra cost).
+    # Every failing claim says why in one got-vs-expected line (the same run: no extra cost),
+    # but those whose one line is a refusal the case names (`# reason:`, checked above: "train
+    # must be your own code", "No module named 'checks'"): there is no "got" to show.
+    refused = {lesson for lesson, e in expected.items() if e.reason}
     problems += [
         f"{t['name']} fails without a got-vs-expected line: {t['output'].splitlines()[-1]!r}"
         for t in results["tests"]
-        if t["status"] == "failed" and not says_got_vs_expected(t["output"].splitlines()[-1])
+        if t["status"] == "failed"
+        and t["name"].split("::")[0] not in refused
+        and not says_got_vs_expected(t["output"].splitlines()[-1])
     ]
     assert not problems, f"case {case}:\n" + "\n".join(problems)
 
