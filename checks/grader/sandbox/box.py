@@ -93,13 +93,15 @@ def command(rootpath: Path, fd: int, settings: dict, *, keep_devices: bool) -> l
             argv += ["--ro-bind", str(path), str(path)]
     for name in ETC:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # The private /tmp first: Python or the packages may live below /tmp (a CI checkout's
+    # virtual environment), and a tmpfs mounted after them would hide them.
+    argv += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     for path in python_paths(rootpath):
         argv += [*_parents(path), "--ro-bind", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     if keep_devices:  # CUDA: the GPU's device files and what the driver reads in /sys
         argv += [arg for dev in _nvidia_devices() for arg in ("--dev-bind", dev, dev)]
         argv += ["--ro-bind", "/sys", "/sys"]
-    argv += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     argv += _font_cache()
     argv += _course(rootpath) + _machinery()
     env = {
@@ -157,7 +159,7 @@ def _parents(path: str) -> list[str]:
     modes otherwise: /root is 0700, and Python may live below it)."""
     args, parent = [], Path(path).parent
     for folder in reversed([parent, *parent.parents]):
-        if str(folder) != "/":
+        if str(folder) not in ("/", "/tmp"):  # /tmp is the box's own tmpfs (mode 1777)
             args += ["--perms", "0755", "--dir", str(folder)]
     return args
 
