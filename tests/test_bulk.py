@@ -195,10 +195,16 @@ def test_the_similarity_report_flags_a_renamed_copy_in_the_gradebook(course, tmp
     submit(subs / "bob", {"lessons/double.py": renamed})
     submit(subs / "carol", {"lessons/double.py": DOUBLE_BY_SHIFT})
 
-    bulk.grade_all(subs, out, root=course, jobs=3, timeout=120, stream=io.StringIO())
+    # One at a time: this test is about the report. With jobs=3, inside a full CI run, one
+    # submission's double() once scored 0 (not reproduced alone: the logs below say why if it
+    # comes back); concurrency is tested by test_box.py's classmates.
+    bulk.grade_all(subs, out, root=course, jobs=1, timeout=120, stream=io.StringIO())
 
     table = read_csv(out / "grades.csv")
-    assert table["alice"]["double"] == table["bob"]["double"] == table["carol"]["double"] == "3"
+    logs = {name: (out / f"{name}.log").read_text()[-2000:] for name in ("alice", "bob", "carol")}
+    assert table["alice"]["double"] == table["bob"]["double"] == table["carol"]["double"] == "3", (
+        logs
+    )
     assert "copied? bob (double)" in table["alice"]["notes"]
     assert "copied? alice (double)" in table["bob"]["notes"]
     assert "copied?" not in table["carol"]["notes"]
