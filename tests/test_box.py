@@ -11,7 +11,6 @@ import io
 import json
 import os
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from checks.grader import bulk
 from checks.grader.sandbox import box, codec, models
 from tests._fake_project import ANSWER_LESSON, grade, make_project, write_files
 from tests._processes import alive, watching
+from tests.test_bulk import commit
 
 pytestmark = pytest.mark.skipif(box.unavailable() is not None, reason=str(box.unavailable()))
 
@@ -191,7 +191,7 @@ def double(x):
 # zygote, which would take its own lesson with it), and leave busy processes behind (a double
 # fork out of its worker).
 VANDAL = """\
-import os, signal
+import os, signal, time
 
 for pid in os.listdir("/proc"):
     if pid.isdigit() and int(pid) not in (os.getpid(), os.getppid()):
@@ -208,18 +208,12 @@ for _ in range(2):
             while True:
                 pass
         os._exit(0)
+time.sleep(0.5)  # the test polls every 0.1 s: let it see the loops before this lesson ends
 
 
 def answer():
     return 42
 """
-
-
-def commit(root: Path) -> None:
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
-    git += ["-c", "commit.gpgsign=false"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "course"]):
-        subprocess.run([*git, *args], cwd=root, check=True)
 
 
 def test_classmates_graded_at_once_reach_nothing_of_each_other(tmp_path):
