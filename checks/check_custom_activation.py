@@ -1,9 +1,12 @@
 """Claims of the custom activation: 500 sigmoid(200x) steps fit the kinked data below its noise.
 
 The homework is ``mooyaho``, ``MOOYAHO`` and ``build_model``; the data is the grader's copy of the
-lecture's (``checks.reference``). The fits train the net of the student's ``build_model``, with
-the student's ``MOOYAHO`` in it.
+lecture's (``checks.reference``). A 10-epoch probe trains the net of the student's
+``build_model``, with the student's ``MOOYAHO`` in it, in the lesson's process; when it trains as
+the lecture's net does, the 5000-epoch fit is the lecture's net trained in the grader (``wide_fit``).
 """
+
+import dataclasses
 
 import pytest
 import torch
@@ -78,8 +81,35 @@ def probe_fit(lesson, data, device):
 
 
 @pytest.fixture(scope="module")
-def wide_fit(lesson, data, device, probe_fit):
+def lecture_probe(data, device, train):
+    """The same ``PROBE_EPOCHS`` epochs of the lecture's net (the grader's copy)."""
+    return train(nets.wide_model(WIDTH, seed=1), *data, lr=LR, epochs=PROBE_EPOCHS, device=device)
+
+
+def _probe_off(probe_fit, lecture_probe) -> tuple[float, int]:
+    """The largest relative gap between the probe's losses and the lecture's, and its epoch."""
+    got, want = probe_fit.losses.double(), lecture_probe.losses.double()
+    off = (got - want).abs() / want
+    return float(off.max()), int(off.argmax())
+
+
+@pytest.fixture(scope="module")
+def wide_fit(lesson, data, device, probe_fit, lecture_probe, train):
+    """The 5000-epoch fit the claims below measure.
+
+    When the probe shows that the student's net trains as the lecture's (every loss to
+    PROBE_RTOL, the claim above), it *is* the lecture's net: it is trained in the grader, on the
+    engine's fast loop and through the fit cache (issue 18: ~3.4 s of every run). Measured: a
+    MOOYAHO written with torch.sigmoid, F.sigmoid or as the lecture ends 5000 epochs at the same
+    bits, one written with tanh 8e-8 (relative) off. Any other net is the student's own and
+    trains in the lesson's process, as before: these claims then measure that net.
+    """
     X, y = data
+    if _probe_off(probe_fit, lecture_probe)[0] <= PROBE_RTOL:
+        result = train(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device)
+        # MOOYAHO folded into the first layer: the figures send the net to the lesson's process,
+        # which has no course MOOYAHO class (nets.folded).
+        return dataclasses.replace(result, model=nets.folded(result.model.cpu()))
     result = lesson.fit(
         lesson.build_model(WIDTH, seed=1), X, y, lr=LR, epochs=EPOCHS, device=device
     )
@@ -164,18 +194,15 @@ def test_build_model_gives_the_lectures_net(lesson, data):
     points=1,
     ko="build_model(500, seed=1)의 신경망은 강의처럼 학습된다: 처음 10 epoch(lr 0.001) 동안 손실이 모두 강의의 신경망과 (상대오차) 1e-5까지 같으므로, MOOYAHO의 그래디언트는 sigmoid(200x)의 그래디언트다.",
 )
-def test_mooyaho_net_trains_like_the_lectures(probe_fit, data, train):
+def test_mooyaho_net_trains_like_the_lectures(probe_fit, lecture_probe):
     """The net of build_model(500, seed=1) trains as the lecture's does: over its first 10 epochs
     (lr 0.001) every loss is the lecture's net's to 1e-5 (relative), so MOOYAHO's gradient is
     sigmoid(200x)'s."""
-    X, y = data
-    reference = train(nets.wide_model(WIDTH, seed=1), X, y, lr=LR, epochs=PROBE_EPOCHS)
-    got, want = probe_fit.losses.double(), reference.losses.double()
-    off = ((got - want).abs() / want).max()
-    epoch = int(((got - want).abs() / want).argmax())
-    assert float(off) <= PROBE_RTOL, (
-        f"fit(build_model(500, seed=1)) epoch {epoch}: loss {float(got[epoch]):.7g}, expected the "
-        f"lecture's {float(want[epoch]):.7g} ({float(off):.2g} relative)"
+    off, epoch = _probe_off(probe_fit, lecture_probe)
+    got, want = float(probe_fit.losses[epoch]), float(lecture_probe.losses[epoch])
+    assert off <= PROBE_RTOL, (
+        f"fit(build_model(500, seed=1)) epoch {epoch}: loss {got:.7g}, expected the "
+        f"lecture's {want:.7g} ({off:.2g} relative)"
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from checks.compare import expect_close
-from checks.reference import nets
+from checks.reference import nets, sweeps
 from checks.reference.data import piecewise_data
 from checks.reference.oracles import mse
 from checks.reference.sweeps import WidthSweep, width_sweep
@@ -118,10 +118,19 @@ def reading(lesson):
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, device, reading):
+def sweep(lesson, device, reading, kept):
     """Train and held-out MSE of 100 seeds x 6 widths (the lesson's settings), the grader's copy
-    of the lesson's sweep: a mistake in piecewise_linear or custom_activation costs nothing here."""
-    return _reference_sweep(device)
+    of the lesson's sweep: a mistake in piecewise_linear or custom_activation costs nothing here.
+    Computed once per fit cache (``kept``), like a fit."""
+    inputs = {"widths": WIDTHS, "seeds": SEEDS, "points": (TRAIN_POINTS, HELD_OUT_POINTS),
+              "offset": HELD_OUT_SEED_OFFSET, "lr": LR, "epochs": EPOCHS}  # fmt: skip
+
+    def compute() -> dict[str, torch.Tensor]:
+        found = _reference_sweep(device)
+        return {"train": found.train, "held_out": found.held_out}
+
+    found = kept("width_sweep", inputs, compute, modules=sweeps.MODULES, device=device)
+    return WidthSweep(WIDTHS, found["train"], found["held_out"])
 
 
 @pytest.mark.claim(

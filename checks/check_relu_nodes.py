@@ -8,7 +8,7 @@ import torch
 
 from checks.compare import expect_close
 from checks.grader.i18n import N_
-from checks.reference import nets
+from checks.reference import nets, sweeps
 from checks.reference.data import piecewise_data
 from checks.reference.oracles import gradient_norm, one_side_fit, two_slope_fit
 from checks.reference.sweeps import relu_final_losses
@@ -343,19 +343,28 @@ SWEEP_SAMPLE = (0, 1, 2, 500, SWEEP_SEEDS - 1)
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, data, device):
+def sweep(lesson, data, device, kept):
     """The final loss of build_model(width, seed) for seeds 0..999 at each width (lr 0.1, 1000
-    epochs, the lecture's settings)."""
+    epochs, the lecture's settings); computed once per fit cache (``kept``), like a fit."""
     for width in SWEEP_WIDTHS:
         for seed in SWEEP_SAMPLE:
             _student_model(lesson, width, seed)
     X, y = data
-    return {
-        width: relu_final_losses(
-            width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
-        )
-        for width in SWEEP_WIDTHS
-    }
+    inputs = {"widths": SWEEP_WIDTHS, "seeds": SWEEP_SEEDS, "X": X, "y": y, "lr": LR,
+              "epochs": EPOCHS}  # fmt: skip
+    losses = kept(
+        "relu_final_losses",
+        inputs,
+        lambda: {str(width): _sweep_width(width, data, device) for width in SWEEP_WIDTHS},
+        modules=sweeps.MODULES,
+        device=device,
+    )
+    return {width: losses[str(width)] for width in SWEEP_WIDTHS}
+
+
+def _sweep_width(width: int, data, device) -> torch.Tensor:
+    X, y = data
+    return relu_final_losses(width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device)
 
 
 @pytest.fixture(scope="module")
@@ -442,15 +451,9 @@ def test_timed_two_node_training_reaches_the_floor(benchmark, lesson, data, devi
 def test_timed_seed_sweep_gives_the_same_losses(benchmark, lesson, data, device, sweep):
     """Benchmark: the whole sweep (6 widths x 1000 seeds x 1000 epochs), timed, gives every seed the
     same final loss as the session's sweep (to 1e-6)."""
-    X, y = data
 
     def train():
-        return {
-            width: relu_final_losses(
-                width, range(SWEEP_SEEDS), X, y, lr=LR, epochs=EPOCHS, device=device
-            )
-            for width in SWEEP_WIDTHS
-        }
+        return {width: _sweep_width(width, data, device) for width in SWEEP_WIDTHS}
 
     result = time_training(
         benchmark,

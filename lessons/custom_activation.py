@@ -9,9 +9,10 @@ noise itself (the lecture's "wide nets often overfit").
 
 Homework: ``mooyaho`` (the function), ``MOOYAHO.forward`` (the same as a layer) and
 ``build_model(width, seed)`` (the lecture's seeding: its weights, bit for bit). The claims train
-the net built by your ``build_model`` with your ``MOOYAHO``; ``fit`` takes its autograd loop for a
-layer class of yours (the engine's faster loop knows only the course's own layers; measured about 2.5×
-slower here, a few seconds). Write the activation so that its gradient stays finite: the
+the net built by your ``build_model`` with your ``MOOYAHO`` for 10 epochs; when every loss is the
+lecture's net's (to 1e-5), the 5000-epoch claims measure the lecture's net, trained by the grader;
+otherwise your net trains for 5000 epochs (``fit`` takes its autograd loop for a layer class of
+yours: a few seconds). Write the activation so that its gradient stays finite: the
 sigmoid written out with ``torch.exp`` computes the right values, but ``exp`` overflows to inf
 for x < -0.44 and its gradient is then NaN (inf × 0), so the net cannot train.
 """

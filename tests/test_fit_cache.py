@@ -14,8 +14,9 @@ from checks.grader import bulk, fit_key
 from checks.grader.denormals import denormals, denormals_flushed
 from checks.grader.fit_cache import FitCache
 from checks.grader.gradebook import GRADED
-from checks.reference import nets
+from checks.reference import nets, sweeps
 from checks.reference.data import piecewise_data
+from checks.reference.sweeps import relu_final_losses
 from lessons._seeding import lecture_seed
 from lessons._train import fit
 from tests._fake_project import ANSWER_LESSON, make_project, write_files
@@ -226,6 +227,61 @@ def test_a_broken_entry_is_trained_again_not_trusted(tmp_path, capsys, break_it)
     assert_same_fit(again.fit(relu_net(), X, y, lr=0.1, epochs=EPOCHS), want)
     assert again.hits == 1
     assert not list(tmp_path.rglob("*.tmp"))  # writes leave no temporary file behind
+
+
+# Grader-side computations (the sweeps) are kept the same way: ``FitCache.kept``.
+
+
+def _small_sweep(X, y) -> dict[str, torch.Tensor]:
+    return {"losses": relu_final_losses(2, range(8), X, y, lr=0.1, epochs=EPOCHS)}
+
+
+def _kept(cache: FitCache, X, y, **inputs) -> dict[str, torch.Tensor]:
+    calls = {"widths": 2, "seeds": 8, "X": X, "y": y, "lr": 0.1, "epochs": EPOCHS, **inputs}
+    return cache.kept("small sweep", calls, lambda: _small_sweep(X, y), modules=sweeps.MODULES)
+
+
+def test_a_kept_computation_gives_its_bits_and_runs_once(tmp_path):
+    X, y = data()
+    want = _small_sweep(X, y)["losses"]
+    first = FitCache(tmp_path)
+    assert torch.equal(_kept(first, X, y)["losses"], want)
+    again = FitCache(tmp_path)
+    assert torch.equal(_kept(again, X, y)["losses"], want)
+    assert (first.trained, first.hits, again.trained, again.hits) == (1, 0, 0, 1)
+
+
+def test_a_kept_computation_is_keyed_by_its_inputs_and_sources():
+    X, _ = data()
+    base = {"seeds": 8, "X": X, "lr": 0.1}
+    material = lambda **change: fit_key.key(  # noqa: E731
+        fit_key.computation_material(
+            "sweep", {**base, **change}, modules=sweeps.MODULES, device="cpu"
+        )
+    )
+    keys = {
+        material(),
+        material(seeds=9),
+        material(X=_one_bit_off(X)),
+        material(lr=math.nextafter(0.1, 1.0)),
+        fit_key.key(fit_key.computation_material("sweep", base, modules=(), device="cpu")),
+    }
+    assert len(keys) == 5
+    assert material() == material()  # and the same inputs give the same key
+    with pytest.raises(TypeError, match="cannot key"):
+        material(lr=object())
+
+
+def test_a_broken_kept_entry_is_computed_again(tmp_path):
+    X, y = data()
+    _kept(FitCache(tmp_path), X, y)
+    (entry,) = tmp_path.rglob("*.pt")
+    stored = torch.load(entry, weights_only=True)
+    stored["tensors"]["losses"] = stored["tensors"]["losses"] * 0.5  # its digest no longer holds
+    torch.save(stored, entry)
+    cache = FitCache(tmp_path)
+    assert torch.equal(_kept(cache, X, y)["losses"], _small_sweep(X, y)["losses"])
+    assert (cache.rejected, cache.trained, cache.hits) == (1, 1, 0)
 
 
 CLAIM = """\

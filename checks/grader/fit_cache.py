@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ class FitCache:
             self.uncached += 1
             return fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
         key = fit_key.key(found)
-        entry = self._read(key, model, X, epochs)
+        entry = self._read(key, lambda entry: _valid(entry, key, model, X, epochs))
         if entry is not None:
             self.hits += 1
             model = model.to(device)
@@ -79,14 +80,37 @@ class FitCache:
         self._write(key, result)
         return result
 
-    def _read(self, key: str, model, X, epochs: int) -> dict | None:
-        """The entry for ``key`` if it decodes and checks out for this fit, else None."""
+    def kept(
+        self,
+        what: str,
+        inputs: dict,
+        compute: Callable[[], dict[str, torch.Tensor]],
+        *,
+        modules: tuple[str, ...],
+        device="cpu",
+    ) -> dict[str, torch.Tensor]:
+        """``compute()``, a grader-side computation (a sweep) that returns named tensors, from the
+        cache when it holds this very computation: ``what`` with ``inputs``, the source of
+        ``modules`` (every module it runs), on ``device``."""
+        found = fit_key.computation_material(what, inputs, modules=modules, device=device)
+        key = fit_key.key(found)
+        entry = self._read(key, lambda entry: _valid_tensors(entry, key))
+        if entry is not None:
+            self.hits += 1
+            return dict(entry["tensors"])
+        tensors = {name: t.detach().cpu().clone() for name, t in compute().items()}
+        self.trained += 1
+        self._store(key, {"key": key, "tensors": tensors, "digest": _tensors_digest(tensors)})
+        return tensors
+
+    def _read(self, key: str, valid: Callable[[dict], bool]) -> dict | None:
+        """The entry for ``key`` if it decodes and ``valid`` accepts it, else None."""
         path = self.path(key)
         if not path.is_file():
             return None
         try:
             entry = torch.load(path, map_location="cpu", weights_only=True)
-            if _valid(entry, key, model, X, epochs):
+            if valid(entry):
                 return entry
         except Exception:  # any way an entry can be broken: it is trained again, not trusted
             pass
@@ -104,6 +128,9 @@ class FitCache:
             "state": state,
             "digest": _payload_digest(result.engine, losses, yhat, state),
         }
+        self._store(key, entry)
+
+    def _store(self, key: str, entry: dict) -> None:
         path = self.path(key)
         temporary = None
         try:
@@ -122,6 +149,25 @@ class FitCache:
         if not self._made:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._made = True
+
+
+def _tensors_digest(tensors: dict) -> str:
+    digest = hashlib.sha256(repr(sorted(tensors)).encode())
+    for name in sorted(tensors):
+        digest.update(fit_key.tensor_digest(tensors[name]).encode())
+    return digest.hexdigest()
+
+
+def _valid_tensors(entry, key: str) -> bool:
+    """A computation's entry is this key's and whole (its digest)."""
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    tensors = entry.get("tensors")
+    if not isinstance(tensors, dict) or not all(
+        isinstance(t, torch.Tensor) for t in tensors.values()
+    ):
+        return False
+    return entry.get("digest") == _tensors_digest(tensors)
 
 
 def _valid(entry, key: str, model, X, epochs: int) -> bool:
@@ -201,3 +247,15 @@ def train(pytestconfig: pytest.Config):
     """``train(model, X, y, *, lr, epochs, device)``: ``lessons.fit``, through the fit cache."""
     cache = pytestconfig.stash.get(_CACHE, None)
     return fit if cache is None else cache.fit
+
+
+def _compute(what, inputs, compute, *, modules, device="cpu"):
+    return compute()
+
+
+@pytest.fixture(scope="session")
+def kept(pytestconfig: pytest.Config):
+    """``kept(what, inputs, compute, *, modules, device)``: ``compute()`` (named tensors), through
+    the fit cache: a grader-side sweep is computed once per cache, like a fit."""
+    cache = pytestconfig.stash.get(_CACHE, None)
+    return _compute if cache is None else cache.kept

@@ -20,6 +20,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import numpy
 import torch
 
 from checks.grader.denormals import denormals_flushed
@@ -81,6 +82,19 @@ def _module_source(name: str) -> str | None:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
 
 
+def environment(device: str | torch.device) -> dict:
+    """What rounds a computation's floats besides its inputs: device, torch build and threads,
+    denormal flushing and the CPU's vector instructions."""
+    return {
+        **_device(device),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "flush_denormals": denormals_flushed(),
+        "cpu": torch.backends.cpu.get_cpu_capability(),
+        "machine": platform.machine(),
+    }
+
+
 def material(model, X, y, *, lr, epochs, device, engine) -> dict | None:
     """Everything that determines ``fit(model, X, y, ...)``, or None when the net has no key."""
     layers = architecture(model)
@@ -96,13 +110,43 @@ def material(model, X, y, *, lr, epochs, device, engine) -> dict | None:
         "epochs": int(epochs),
         "engine": engine,
         "engine_source": engine_source(),
-        **_device(device),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "flush_denormals": denormals_flushed(),
-        "cpu": torch.backends.cpu.get_cpu_capability(),
-        "machine": platform.machine(),
+        **environment(device),
     }
+
+
+def _canonical(value):
+    """``value`` as JSON the key can hash: tensors by digest, floats by every bit."""
+    if isinstance(value, torch.Tensor):
+        return {"tensor": tensor_digest(value)}
+    if isinstance(value, float):
+        return {"float": value.hex()}
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, list | tuple | range):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(name): _canonical(item) for name, item in value.items()}
+    raise TypeError(f"the fit cache cannot key a {type(value).__name__}")
+
+
+def computation_material(what: str, inputs: dict, *, modules: tuple[str, ...], device) -> dict:
+    """Everything that determines a grader-side computation (a sweep): its name, its inputs, the
+    source of every module it runs (``modules``), and the environment."""
+    return {
+        "format": FORMAT,
+        "computation": what,
+        "inputs": _canonical(inputs),
+        "sources": {name: _module_source_of(name) for name in modules},
+        "numpy": numpy.__version__,  # data drawn with numpy's generator
+        **environment(device),
+    }
+
+
+@cache
+def _module_source_of(name: str) -> str | None:
+    """``_module_source`` of a module, imported if it is not yet."""
+    importlib.import_module(name)
+    return _module_source(name)
 
 
 def key(found: dict) -> str:

@@ -19,6 +19,10 @@ from checks.reference.data import piecewise_data
 from lessons import _batched, _two_slopes
 from lessons._batched import Nets
 
+# Every module a sweep runs, for the fit cache's key (a kept sweep is recomputed after any edit).
+MODULES = (__name__, "checks.reference.data", "lessons._lecture", "lessons._batched",
+           "lessons._two_slopes")  # fmt: skip
+
 
 def _linear_init(
     generator: torch.Generator, fan_in: int, fan_out: int, bias: bool
