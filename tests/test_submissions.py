@@ -282,3 +282,27 @@ def test_a_case_is_graded_in_a_fresh_copy_with_the_students_file(tmp_path):
         "learning_rate", Expectation(full=True), results["tests"]
     )
     assert (REPO / "lessons/learning_rate.py").read_text() == source  # the copy took the edit
+
+
+def test_grades_are_the_same_with_the_fit_cache_off_cold_and_warm(tmp_path):
+    """Issue 18: the lessons whose fits and sweeps the cache keeps (relu_nodes' sweep, overfitting's
+    sweep, custom_activation's 500-node fit) grade alike with no cache, an empty one, and the
+    one that run filled: every claim's status, score and line."""
+    case = tmp_path / "case"
+    case.mkdir()
+    for source in (
+        SUBMISSIONS / "style_tanh/custom_activation.py",  # the probe matches: the grader's fit
+        SUBMISSIONS / "mistake_wrong_axis/overfitting.py",  # loses the sweep's reading
+        REPO / "lessons/relu_nodes.py",
+    ):
+        shutil.copy(source, case / source.name)
+    cache = tmp_path / "fit-cache"
+    runs = {
+        name: grade_case(case, tmp_path / name, folder)
+        for name, folder in (("off", None), ("cold", cache), ("warm", cache))
+    }
+    fields = ("name", "status", "score", "output")
+    claims = {name: [[t[f] for f in fields] for t in r["tests"]] for name, r in runs.items()}
+    assert claims["off"] == claims["cold"] == claims["warm"]
+    assert any(status == "failed" for _, status, _, _ in claims["off"])  # the mistake shows
+    assert list(cache.rglob("*.pt"))  # the cold run filled the cache the warm one read
