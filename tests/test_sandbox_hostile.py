@@ -65,6 +65,17 @@ _GRADE_PATH = (
     'else "../out/results.json"'
 )
 
+# The worker's reply socket: the one socket object of the process whose descriptor is open (the
+# zygote's, inherited as an object, was closed; the preloaded heap is frozen, so gc lists it first).
+OPEN = """\
+def _open(o):
+    try:
+        o.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)
+        return True
+    except OSError:
+        return False
+"""
+
 HOSTILE = {
     "atexit_rewrite": f"""\
 import atexit, json, sys
@@ -117,11 +128,13 @@ def largest(X):
 """,
     "forged_reply": """\
 import gc, json, pickle, socket, struct
-class Evil:
+"""
+    + OPEN
+    + """class Evil:
     def __reduce__(self):
         return (os.system, ("touch pwned-by-reply",))
 def largest(X):
-    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket) and _open(o))
     payload = pickle.dumps(Evil())
     tree = {"ok": {"t": "ndarray", "dtype": "|O", "shape": [1], "b": 0}}
     header = json.dumps({"v": tree, "sizes": [len(payload)]}).encode()
@@ -132,15 +145,19 @@ def largest(X):
     # Replies that declare more than the grader accepts: refused before anything is allocated.
     "oversized_reply": """\
 import gc, socket, struct
-def largest(X):
-    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+"""
+    + OPEN
+    + """def largest(X):
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket) and _open(o))
     sock.sendall(struct.pack("!Q", 2**40))  # "a reply of 1 TiB follows"
     return 7.0
 """,
     "huge_model": """\
 import gc, json, socket, struct
-def largest(X):
-    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket))
+"""
+    + OPEN
+    + """def largest(X):
+    sock = next(o for o in gc.get_objects() if isinstance(o, socket.socket) and _open(o))
     arch = {"kind": "Linear", "in": 16384, "out": 16384, "bias": True}  # 1 GiB of float32
     tree = {"ok": {"t": "module", "arch": arch, "state": {"t": "dict", "v": []}}}
     header = json.dumps({"v": tree, "sizes": []}).encode()
