@@ -41,7 +41,8 @@ def not_attempted_lines(
     outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
 ) -> list[str]:
     """One line per homework function not written yet: which, how many claims and points wait
-    on it, and the start of its stub's instruction (in English: shown only in English)."""
+    on it, and the start of its stub's instruction (in the card's language where the catalog
+    has it: ``checks.grader.extract.extract_homework``; else left out)."""
     _ = lang.gettext
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
@@ -57,8 +58,9 @@ def not_attempted_lines(
         count += ", " + _("{points} points").format(points=_points(points))
         line = f"  {label:<{label_width}}  {count:<20}"
         hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
-        if lang.code == "en" and width - len(line) >= MIN_HINT:  # the stub's, where it fits
-            line += " " + _cut(hint, width - len(line) - 1)
+        translated = lang.hint(hint)
+        if (lang.code == "en" or translated != hint) and width - len(line) >= MIN_HINT:
+            line += " " + _cut(translated, width - len(line) - 1)  # the stub's, where it fits
         lines.append(line.rstrip())
     return lines
 
