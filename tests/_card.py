@@ -87,8 +87,14 @@ TERMS = {
     "epoch",
     "cpu",
     "MOOYAHO",
-    "mooyaho",
     "lr",
+    "inf",
+    "NaN",
+    # homework functions and variables the Korean sentences name bare, as code
+    "mooyaho",
+    "train",
+    "features",
+    "yhat",
 }
 
 
@@ -102,7 +108,13 @@ _EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception): .*$")
 def english_lines(out: str) -> list[str]:
     """The lines of ``out`` that still say something in English words."""
     english = []
-    for line in out.splitlines():
+    lines: list[str] = []
+    for line in out.splitlines():  # a reason wrapped onto more lines is read as one
+        if line.startswith(" " * 7) and lines and lines[-1].lstrip().startswith("-> "):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    for line in lines:
         line = _EXCEPTION.sub(" ", line)
         words = re.findall(r"[A-Za-z]{2,}", PROGRESS.sub(" ", _CODE.sub(" ", line)))
         if any(word not in TERMS and word not in LESSONS for word in words):  # names are code

@@ -8,6 +8,7 @@ made (tests/test_release.py::test_release_of_this_project).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.cells import cells
 from checks.grader.i18n import language
 from checks.grader.report_card import failure_lines, not_attempted_lines
 from checks.grader.scores import Outcome
@@ -23,6 +25,10 @@ from tests._card import english_lines, misreported, score_table_is_last
 from tests._fake_project import REPO
 
 SUBMISSIONS = REPO / "tests/submissions"
+STUB_REASON = (
+    "not attempted yet: Homework (linear_model): return [1, x], shape (n, 2): a column of ones, "
+    "then x."
+)
 MISTAKE_LINES = 30  # one mistake: header, progress, one block naming its 12 claims, the table
 # [x, 1] built from a column and a 1-D tensor: torch.cat raises in memorise_noise's process.
 RAISING_EDIT = (
@@ -145,7 +151,7 @@ def test_korean_feedback_on_wrong_lessons_has_no_english_line(release, tmp_path)
     failed = {t["name"].split("::")[0] for t in grade["tests"] if t["status"] == "failed"}
     assert set(WRONG_LESSONS) | {"memorise_noise"} <= failed, out  # each lesson's mistake shows
     assert misreported(out, grade) == [], out
-    assert "코드에서 예외 발생 (memorise_noise.py:" in out, out
+    assert "코드에서 예외 발생" in out and "memorise_noise.py:" in out, out
     assert english_lines(out) == [], out
     assert out.rstrip().splitlines()[-2].startswith("합계 "), out  # the table, last
 
@@ -300,3 +306,57 @@ def test_a_reason_is_translated_through_its_catalog_template():
     )
     assert ko.reason("something else entirely") == "something else entirely"
     assert language("en").reason("claim does not hold") == "claim does not hold"
+
+
+def test_korean_lines_are_wrapped_by_their_width_on_screen():
+    """A Hangul syllable takes two columns: every line of a Korean card fits the width in
+    columns (wrapped by checks.grader.cells), its words kept whole; English wraps as before."""
+    ko = language("ko")
+    sentence = (
+        "강의의 (4/5)는 노드가 많을수록 국소최소점에 빠질 확률이 높다고 한다. 폭마다 seed "
+        "1000개로 재 보면 반대다: 바닥에 닿는 신경망의 비율이 폭과 함께 커진다."
+    )
+    reason = (
+        "one node's final loss is 0.5, expected the best one-sided line's MSE 0.4 "
+        "(within 0.0001): 0.2 off"
+    )
+    outcomes = [
+        _failed("test_a", reason, lesson="relu_nodes"),
+        _failed("test_b", reason, lesson="relu_nodes"),
+        _failed("test_c", STUB_REASON, homework="linear_model.design_matrix"),
+    ]
+    outcomes[0] = dataclasses.replace(outcomes[0], ko=sentence)
+    for width in (60, 80, 100):  # the card is at most 100 wide (card_reporter.MAX_WIDTH)
+        lines = not_attempted_lines(outcomes, width=width, lang=ko)
+        lines += failure_lines(outcomes, width=width, lang=ko)
+        assert all(cells(line) <= width for line in lines), (width, lines)
+        words = " ".join(line.strip() for line in lines).split()
+        assert all(word in words for word in sentence.split()), lines  # no word cut
+        assert any(cells(line) > len(line) for line in lines)  # Korean, really
+        # the stub's hint, in Korean, where the line has room for it
+        assert any("[1, x]를" in line for line in lines) == (width >= 80), lines
+    english = failure_lines(outcomes[:1], width=40)
+    assert english[1] == f"    -> {reason}"  # one line in English, as before
+
+
+def test_the_score_tables_separator_fits_a_korean_title(release):
+    """pytest sizes ``=== title ===`` by len(title); the card's Korean title fits in columns."""
+    run = pytest_in(release, "lessons/linear_model.py", "--lang", "ko")
+    title = next(line for line in run.stdout.splitlines() if "실습별 점수" in line)
+    assert 70 <= cells(title) <= 80, title  # pytest's width in a pipe: 80 columns
+
+
+def test_cells_wrap_and_cut_korean_by_columns():
+    from checks.grader.cells import cut, wrap
+
+    row = "합계                       34/69        48/92"
+    assert wrap(row, 80) == [row]  # a fitting row keeps its padding
+    assert wrap("가나다 라마바 사아자", 10, subsequent_indent="  ") == [
+        "가나다",
+        "  라마바",
+        "  사아자",
+    ]
+    assert wrap("가" * 12, 10) == ["가" * 5, "가" * 5, "가" * 2]  # a word wider than a line
+    assert cut("가나 다라 마바", 10) == "가나 다라…"  # at a whole word, in 10 columns
+    assert cut("가나 다라마바", 10) == "가나…"  # not inside a word
+    assert cut("abc def ghi", 6) == "abc d…"  # English as before: where the width ends

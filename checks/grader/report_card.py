@@ -14,9 +14,9 @@ The score table comes after these lines (``checks.grader.card_reporter``), last 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterable
 
+from checks.grader.cells import cells, cut, wrap
 from checks.grader.i18n import Language, language
 from checks.grader.scores import Outcome
 
@@ -27,10 +27,6 @@ MIN_HINT = 24  # columns: a shorter start of a stub's instruction says nothing
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 ENGLISH = language("en")
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def _points(points: float) -> str:
@@ -50,17 +46,21 @@ def not_attempted_lines(
             groups.setdefault(o.homework, []).append(o)
     if not groups:
         return []
-    label_width = max(len(label) for label in groups)
-    lines = [_("not attempted yet (write these functions, then rerun their lesson):")]
+    label_width = max(cells(label) for label in groups)
+    lines = wrap(
+        _("not attempted yet (write these functions, then rerun their lesson):"),
+        width,
+        subsequent_indent=INDENT,
+    )
     for label, claims in groups.items():
         points = sum(o.points for o in claims)
         count = (_("1 claim") if len(claims) == 1 else _("{n} claims")).format(n=len(claims))
         count += ", " + _("{points} points").format(points=_points(points))
-        line = f"  {label:<{label_width}}  {count:<20}"
+        line = f"  {label:<{label_width}}  {count}{' ' * max(20 - cells(count), 0)}"
         hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
         translated = lang.hint(hint)
-        if (lang.code == "en" or translated != hint) and width - len(line) >= MIN_HINT:
-            line += " " + _cut(translated, width - len(line) - 1)  # the stub's, where it fits
+        if (lang.code == "en" or translated != hint) and width - cells(line) >= MIN_HINT:
+            line += " " + cut(translated, width - cells(line) - 1)  # the stub's, where it fits
         lines.append(line.rstrip())
     return lines
 
@@ -92,10 +92,18 @@ def failure_lines(
         head = _("FAILED {claim}: {sentence}").format(
             claim=f"{first.lesson}::{first.name}", sentence=sentence
         )
-        lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
-        lines.append(
-            f"{INDENT}-> {lang.reason(first.reason)}"
-        )  # one line, as the grade report has it
+        lines += wrap(head, width, subsequent_indent=INDENT) or [head]
+        reason = lang.reason(first.reason)
+        if lang.code == "en":
+            lines.append(f"{INDENT}-> {reason}")  # one line, as the grade report has it
+        else:  # a translation is read, not grepped: wrapped, as wide as the other lines
+            lines += wrap(
+                reason,
+                width,
+                initial_indent=f"{INDENT}-> ",
+                subsequent_indent=INDENT + "   ",
+                break_on_hyphens=False,
+            )
         if len(claims) > 1:
             others = claims[1:]
             points = sum(o.points for o in others)
@@ -104,7 +112,7 @@ def failure_lines(
                 points=_points(points),
                 names=", ".join(short_name(o.name) for o in others),
             )
-            lines += textwrap.wrap(
+            lines += wrap(
                 text,
                 width,
                 initial_indent=INDENT,
