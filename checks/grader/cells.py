@@ -33,8 +33,10 @@ def cut(text: str, width: int) -> str:
     if cells(text) <= width:
         return text
     start = prefix(text, max(width - 1, 0))
+    if cells(text) == len(text):
+        return start + "…"
     whole = text[len(start) : len(start) + 1] == " "  # the cut falls between words
-    if cells(text) != len(text) and not whole and " " in start.strip():
+    if not whole and " " in start.strip():
         start = start.rstrip()[: start.rstrip().rfind(" ")]
     return start.rstrip() + "…"
 
