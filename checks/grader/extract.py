@@ -6,9 +6,9 @@ comment or its function's docstring. ``pybabel extract`` collects them here into
 (``checks/grader/locale``), where their Korean is written; the report card translates a reason by
 matching it against the catalog's messages (``checks.grader.i18n.Language.reason``).
 
-- ``extract_claims`` (``checks/check_*.py``): every string and f-string outside docstrings and
-  decorators (the claim's sentence is its docstring and marker's ``ko=``) that has an English
-  word, plus the usual ``N_()``/``_()`` messages. An f-string becomes a template: each
+- ``extract_claims`` (``checks/check_*.py``): every string and f-string outside docstrings,
+  decorators (the claim's sentence is its docstring and marker's ``ko=``) and one-word dict keys
+  that has an English word, plus the usual ``N_()``/``_()`` messages. An f-string becomes a template: each
   ``{expression:spec}`` is a field named after its expression (``{float(off):.3g}`` ->
   ``{float_off:.3g}``), which a translator keeps.
 - ``extract_homework`` (``lessons/*.py``): the hint each solution block's stub will say
@@ -34,6 +34,10 @@ _FIELD_TEXT = re.compile(r"\{[^{}]*\}")
 def has_english(text: str) -> bool:
     """Whether ``text`` (a message, its fields aside) holds an English word outside code."""
     return bool(_WORD.search(_CODE.sub(" ", _FIELD_TEXT.sub(" ", text))))
+
+
+def _is_word(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and " " not in node.value
 
 
 def _field_name(expression: ast.expr, taken: dict[str, str]) -> str:
@@ -87,6 +91,8 @@ def claim_messages(source: str) -> Iterator[tuple[int, str]]:
             skipped.update(id(n) for d in node.decorator_list for n in ast.walk(d))
         if isinstance(node, ast.JoinedStr):
             skipped.update(id(n) for n in ast.walk(node) if n is not node)
+        if isinstance(node, ast.Dict):  # a one-word key is a field name ("epochs"), not a message
+            skipped.update(id(key) for key in node.keys if _is_word(key))
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
