@@ -339,11 +339,15 @@ def test_korean_lines_are_wrapped_by_their_width_on_screen():
     assert english[1] == f"    -> {reason}"  # one line in English, as before
 
 
-def test_the_score_tables_separator_fits_a_korean_title(release):
-    """pytest sizes ``=== title ===`` by len(title); the card's Korean title fits in columns."""
+def test_a_korean_run_fits_80_columns(release):
+    """The header, the not-attempted lines and the score table's ``=== title ===`` (pytest sizes
+    it by len(title)) of a real Korean run fit pytest's width in a pipe: 80 columns."""
     run = pytest_in(release, "lessons/linear_model.py", "--lang", "ko")
-    title = next(line for line in run.stdout.splitlines() if "실습별 점수" in line)
-    assert 70 <= cells(title) <= 80, title  # pytest's width in a pipe: 80 columns
+    lines = run.stdout.splitlines()
+    title = next(line for line in lines if "실습별 점수" in line)
+    assert 70 <= cells(title) <= 80, title
+    assert max(cells(line) for line in lines) <= 80, run.stdout
+    assert any(cells(line) > len(line) for line in lines)  # Korean, really
 
 
 def test_cells_wrap_and_cut_korean_by_columns():

@@ -110,12 +110,13 @@ class ReportCard(TerminalReporter):
         if not claims:  # the machinery's own tests: pytest's line
             super().report_collect(final=True)
             return
-        self.write_line(
-            self._(
-                "pytest lessons: {claims} claims in {lessons} lesson(s), {figures} figure "
-                "checks; `pytest -v` shows pytest's full report"
-            ).format(claims=claims, lessons=len(lessons), figures=len(items) - claims)
-        )
+        header = self._(
+            "pytest lessons: {claims} claims in {lessons} lesson(s), {figures} figure "
+            "checks; `pytest -v` shows pytest's full report"
+        ).format(claims=claims, lessons=len(lessons), figures=len(items) - claims)
+        # English as it always was (one line); a translation wrapped by columns, like the card
+        for line in [header] if self.lang.code == "en" else wrap(header, self.width):
+            self.write_line(line)
 
     # -- the middle: one progress line per lesson -----------------------------------------------
     def write_fspath_result(self, nodeid: str, res: str, **markup: bool) -> None:
