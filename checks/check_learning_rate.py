@@ -165,7 +165,7 @@ def test_rate_just_below_critical_converges(lesson, data, device, train):
     nonfinite = first_nonfinite_epoch(fit.losses)
     if nonfinite is not None:
         fail(
-            f"at lr {(1 - MARGIN) * critical:.4g} (95% of critical_learning_rate) the loss is not "
+            f"at lr {(1 - MARGIN) * critical:.4g} (0.95 × critical_learning_rate) the loss is not "
             f"finite from epoch {nonfinite}, expected it to stay finite: the "
             "critical rate returned is too large"
         )
@@ -186,7 +186,7 @@ def test_rate_just_above_critical_diverges(lesson, data, device, train):
     fit = _train(train, data, (1 + MARGIN) * critical, device)
     if first_nonfinite_epoch(fit.losses) is None:
         fail(
-            f"at lr {(1 + MARGIN) * critical:.4g} (105% of critical_learning_rate) the loss stayed "
+            f"at lr {(1 + MARGIN) * critical:.4g} (1.05 × critical_learning_rate) the loss stayed "
             f"finite (last {fit.final_loss:.4g}), expected it to overflow: the critical rate "
             "returned is too small (2/λ_max, not 1/λ_max?)"
         )

@@ -143,7 +143,7 @@ def test_data_has_a_kink_at_zero(lesson):
 
 @pytest.mark.claim(
     points=2,
-    ko="make_data의 잡음은 N(0, 0.3²)이다: 점 20000개에서 y - truth의 평균은 0(±0.011), 표준편차는 0.3(±0.0075), 표준오차의 5배 이내.",
+    ko="make_data의 잡음은 N(0, 0.3²)이다: 점 20000개에서 y - 참값의 평균은 0(±0.011), 표준편차는 0.3(±0.0075), 표준오차의 5배 이내.",
 )
 def test_noise_has_mean_0_and_sd_0_3(lesson):
     """make_data's noise is N(0, 0.3²): on 20000 points y - truth has mean 0 (±0.011) and sd 0.3

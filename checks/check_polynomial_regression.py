@@ -142,7 +142,7 @@ def test_least_squares_matches_the_closed_form(lesson, data):
 
 @pytest.mark.claim(
     points=2,
-    ko="여러분의 features로 lr 0.01에서 1000 epoch을 학습하면 모든 가중치가 여러분의 닫힌 꼴 least_squares(X, y)와 0.02 이내다.",
+    ko="여러분의 features(x)로 lr 0.01에서 1000 epoch을 학습하면 모든 가중치가 여러분의 닫힌 꼴 least_squares(X, y)와 0.02 이내다.",
 )
 def test_sgd_approaches_least_squares_weights(poly_fit, student_least_squares):
     """After 1000 epochs at lr 0.01 on your features every weight is within 0.02 of your
@@ -173,7 +173,7 @@ def test_final_loss_matches_least_squares_loss(poly_fit, data, student_least_squ
 
 @pytest.mark.claim(
     points=1,
-    ko="lr 0.01이 2/λ_max보다 작으므로 여러분의 features에서 전체 배치 단계마다 손실이 낮아진다: (손실 자체의 float32 반올림 오차를 넘어) 올라가는 epoch이 없다.",
+    ko="lr 0.01이 2/λ_max보다 작으므로 여러분의 features(x)에서 전체 배치 단계마다 손실이 낮아진다: (손실 자체의 float32 반올림 오차를 넘어) 올라가는 epoch이 없다.",
 )
 def test_loss_falls_at_every_epoch(poly_fit):
     """With lr 0.01 below 2/λ_max every full-batch step on your features lowers the loss: no epoch

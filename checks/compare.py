@@ -27,7 +27,11 @@ def as_float64(value, *, name: str) -> torch.Tensor:
             return torch.tensor(float(value), dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
         pass
-    fail(f"{name}: expected a tensor or numbers, got {type(value).__name__} {value!r:.40}")
+    fail(
+        N_("{name}: expected a tensor or numbers, got {kind} {value}").format(
+            name=name, kind=type(value).__name__, value=f"{value!r:.40}"
+        )
+    )
 
 
 def expect_close(
@@ -60,20 +64,22 @@ def expect_close(
         index = tuple(int(i) for i in bad.nonzero()[0])  # the first: for losses, the first epoch
         where = f"[{', '.join(map(str, index))}]" if index else ""
         template = N_(
-            "{name} should be {expected} ({what}), got {got}: off by {off} (allowed {allowed})"
+            "{name} should be {expected:.6g} ({what}), got {got:.6g}: off by {off:.3g} "
+            "(allowed {allowed:.3g})"
         )
         if not what:
             template = N_(
-                "{name} should be {expected}, got {got}: off by {off} (allowed {allowed})"
+                "{name} should be {expected:.6g}, got {got:.6g}: off by {off:.3g} "
+                "(allowed {allowed:.3g})"
             )
         fail(
             template.format(
                 name=f"{name}{where}",
-                expected=f"{float(expected[index]):.6g}",
+                expected=float(expected[index]),
                 what=what,
-                got=f"{float(got[index]):.6g}",
-                off=f"{float(off[index]):.3g}",
-                allowed=f"{float(allowed[index]):.3g}",
+                got=float(got[index]),
+                off=float(off[index]),
+                allowed=float(allowed[index]),
             )
         )
     return got
@@ -88,11 +94,18 @@ def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
     """
     if isinstance(value, FitResult):
         fail(
-            f"{name} must be your own code: it returned a FitResult, what the course's lessons.fit returns"
+            N_(
+                "{name} must be your own code: it returned a FitResult, what the course's "
+                "lessons.fit returns"
+            ).format(name=name)
         )
     losses = as_float64(value, name=name)
     if losses.dim() != 1:
-        fail(f"{name}: expected one loss per epoch (1-D), got shape {tuple(losses.shape)}")
+        fail(
+            N_("{name}: expected one loss per epoch (1-D), got shape {shape}").format(
+                name=name, shape=tuple(losses.shape)
+            )
+        )
     if len(losses) != epochs:
         fail(
             N_("{name} returned {n} losses for {epochs} epochs: expected one per epoch").format(
@@ -101,5 +114,9 @@ def expect_losses(value, *, epochs: int, name: str) -> torch.Tensor:
         )
     bad = (~torch.isfinite(losses)).nonzero()
     if len(bad):
-        fail(f"{name} returned a non-finite loss {float(losses[bad[0]])} at epoch {int(bad[0])}")
+        fail(
+            N_("{name} returned a non-finite loss {loss} at epoch {epoch}").format(
+                name=name, loss=float(losses[bad[0]]), epoch=int(bad[0])
+            )
+        )
     return losses.float()

@@ -77,7 +77,7 @@ def expect_fit(result, *, epochs: int, finite: bool = True, name: str = "fit"):
                 name=name, got=type(result).__name__
             )
         )
-    expect_tensor(losses, name=f"{name} losses", shape=(epochs,), device="cpu")
+    expect_tensor(losses, name=N_("{name} losses").format(name=name), shape=(epochs,), device="cpu")
     if finite:
         bad = (~torch.isfinite(losses)).nonzero()
         if len(bad):
@@ -114,14 +114,10 @@ def expect_near(value: float, target: float, *, rtol: float, name: str, what: st
     off = abs(value - target) / abs(target) if target else abs(value)
     if not off < rtol:
         fail(
-            N_("{name} is {got}, expected {what} {expected} (within {rtol}): {off} off").format(
-                name=name,
-                got=f"{value:.6g}",
-                what=what,
-                expected=f"{target:.6g}",
-                rtol=f"{rtol:.2g}",
-                off=f"{off:.3g}",
-            )
+            N_(
+                "{name} is {got:.6g}, expected {what} {expected:.6g} (within {rtol:.2g}): "
+                "{off:.3g} off"
+            ).format(name=name, got=value, what=what, expected=target, rtol=rtol, off=off)
         )
     return value
 
@@ -133,7 +129,11 @@ def expect_index(value, *, name: str) -> int | None:
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int):
-        fail(f"{name}: expected an int or None, got {type(value).__name__} {value!r:.40}")
+        fail(
+            N_("{name}: expected an int or None, got {kind} {value}").format(
+                name=name, kind=type(value).__name__, value=f"{value!r:.40}"
+            )
+        )
     return value
 
 

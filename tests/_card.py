@@ -29,8 +29,8 @@ def blocks_by_lesson(card: str) -> dict[str, str]:
     """The card's failure blocks (from one ``FAILED lesson::claim`` line to the next), joined
     per lesson: claims of different lessons may share a name."""
     blocks: dict[str, str] = {}
-    for block in re.split(r"^(?=FAILED )", card, flags=re.MULTILINE):
-        if match := re.match(r"FAILED (\w+)::", block):
+    for block in re.split(r"^(?=(?:FAILED|실패) )", card, flags=re.MULTILINE):
+        if match := re.match(r"(?:FAILED|실패) (\w+)::", block):
             blocks[match[1]] = blocks.get(match[1], "") + block
     return blocks
 
@@ -86,16 +86,36 @@ TERMS = {
     "SGD",
     "epoch",
     "cpu",
+    "MOOYAHO",
+    "lr",
+    "inf",
+    "NaN",
+    # homework functions and variables the Korean sentences name bare, as code
+    "mooyaho",
+    "train",
+    "features",
+    "yhat",
 }
 
 
 PROGRESS = re.compile(r"(?<!\S)[.FEsxX]+(?!\S)")  # a lesson's progress letters
+# An exception the student's code raised, quoted as Python wrote it ("RuntimeError: Tensors must
+# ..."): its message is Python's or torch's, not ours to translate; the card says around it, in
+# Korean, where it was raised.
+_EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception): .*$")
 
 
 def english_lines(out: str) -> list[str]:
     """The lines of ``out`` that still say something in English words."""
     english = []
-    for line in out.splitlines():
+    lines: list[str] = []
+    for line in out.splitlines():  # a reason wrapped onto more lines is read as one
+        if line.startswith(" " * 7) and lines and lines[-1].lstrip().startswith("-> "):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    for line in lines:
+        line = _EXCEPTION.sub(" ", line)
         words = re.findall(r"[A-Za-z]{2,}", PROGRESS.sub(" ", _CODE.sub(" ", line)))
         if any(word not in TERMS and word not in LESSONS for word in words):  # names are code
             english.append(line)

@@ -1,6 +1,7 @@
 """The lesson report: one self-contained HTML page, checked as text and in headless Chromium."""
 
 import base64
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -112,3 +113,53 @@ def test_report_renders_in_headless_chromium(pictures, tmp_path):
     assert pixels.std() > 10, "the screenshot is blank"
     blue = (np.abs(pixels - BLUE).max(axis=2) < 30).sum()
     assert blue > 50, "the figure's blue data points are not on the screenshot"
+
+
+def test_claims_and_pictures_are_listed_where_their_checks_file_states_them(pictures):
+    """The lecture's order within a lesson: by the line of each test in its checks file, however
+    pytest ordered the run (a figure between two claims stays between them)."""
+    figure, diagram = pictures
+    positions = {
+        ("relu_nodes", "test_two_nodes_fit"): (40, 5),
+        ("relu_nodes", "test_one_node_fits"): (10, 0),
+        ("relu_nodes", "test_secret"): (90, 9),
+    }
+    html = page(
+        OUTCOMES,
+        [
+            dataclasses.replace(figure, position=(20, 1)),
+            dataclasses.replace(diagram, position=(60, 7)),
+        ],
+        order=["relu_nodes"],
+        positions=positions,
+    )
+    marks = ["test_one_node_fits", "test_figure_fit[cpu]", "test_two_nodes_fit", "test_diagram"]
+    at = [html.index(mark) for mark in marks] + [html.index("test_secret")]
+    assert at == sorted(at), html
+    # a new table after each run of pictures: claim, grid, claim, grid, claim
+    assert html.count("<table>") == 3 and html.count('<div class="pictures">') == 2
+
+
+def test_the_page_uses_its_whole_width():
+    """No column caps the page (it was 90rem wide at most, its figures at their natural size):
+    the body spans the window, pictures fill the cells of a grid as wide as the page."""
+    body = re.search(r"body \{([^}]*)\}", report_html.STYLE)[1]
+    assert "max-width" not in body
+    assert "grid-template-columns: repeat(auto-fill" in report_html.STYLE
+    assert re.search(r"figure img \{[^}]*width: 100%", report_html.STYLE)
+
+
+def test_the_graphviz_notice_is_shown_once(pictures, monkeypatch):
+    def missing(source):
+        raise GraphvizNotInstalled(
+            "cannot draw the diagram without graphviz: apt-get install graphviz"
+        )
+
+    monkeypatch.setattr(report_html, "render", missing)
+    diagram = pictures[1]
+    many = [dataclasses.replace(diagram, name=f"test_diagram[{i}]") for i in range(5)]
+    other = dataclasses.replace(diagram, lesson="linear_model")
+    html = page([], [*many, other], order=["linear_model", "relu_nodes"])
+    assert html.count("apt-get install graphviz") == 1
+    assert html.count("<pre>digraph G {") == 6  # every diagram still shows its DOT text
+    assert html.index("apt-get install graphviz") < html.index("<section")  # at the top

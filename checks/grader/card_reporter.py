@@ -13,7 +13,6 @@ name ``terminalreporter``, so every plugin that writes to the terminal still fin
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +21,7 @@ from _pytest import timing
 from _pytest.terminal import TerminalReporter, format_session_duration
 
 from checks.grader import withheld
+from checks.grader.cells import cells, wrap
 from checks.grader.collection import lesson_name
 from checks.grader.i18n import LANGUAGE, N_
 from checks.grader.report_card import failure_lines, figure_lines, not_attempted_lines
@@ -110,12 +110,13 @@ class ReportCard(TerminalReporter):
         if not claims:  # the machinery's own tests: pytest's line
             super().report_collect(final=True)
             return
-        self.write_line(
-            self._(
-                "pytest lessons: {claims} claims in {lessons} lesson(s), {figures} figure "
-                "checks; `pytest -v` shows pytest's full report"
-            ).format(claims=claims, lessons=len(lessons), figures=len(items) - claims)
-        )
+        header = self._(
+            "pytest lessons: {claims} claims in {lessons} lesson(s), {figures} figure "
+            "checks; `pytest -v` shows pytest's full report"
+        ).format(claims=claims, lessons=len(lessons), figures=len(items) - claims)
+        # English as it always was (one line); a translation wrapped by columns, like the card
+        for line in [header] if self.lang.code == "en" else wrap(header, self.width):
+            self.write_line(line)
 
     # -- the middle: one progress line per lesson -----------------------------------------------
     def write_fspath_result(self, nodeid: str, res: str, **markup: bool) -> None:
@@ -180,7 +181,7 @@ class ReportCard(TerminalReporter):
         lines = not_attempted_lines(outcomes, width=self.width, lang=self.lang)
         lines += failure_lines(outcomes, width=self.width, lang=self.lang)
         for line in figure_lines(self.figures_failed, lang=self.lang):
-            lines += textwrap.wrap(line, self.width, subsequent_indent="    ")
+            lines += wrap(line, self.width, subsequent_indent="    ")
         for line in lines:
             self.write_line(line)
         # pytest's count of tests goes in the table's title: the table stays last, and tools
@@ -189,9 +190,10 @@ class ReportCard(TerminalReporter):
         counts = ", ".join(self._count(text) for text, _markup in parts)
         took = format_session_duration(self._session_start.elapsed().seconds)
         title = self._("lesson scores ({counts} in {took})").format(counts=counts, took=took)
-        self.write_sep("=", title, fullwidth=self.width)
+        # pytest sizes the line by len(title): the title's wide characters take two cells
+        self.write_sep("=", title, fullwidth=self.width - (cells(title) - len(title)))
         for line in self.scorer.card_lines(outcomes, self._):
-            for part in textwrap.wrap(line, self.width, subsequent_indent="  ") or [line]:
+            for part in wrap(line, self.width, subsequent_indent="  ") or [line]:
                 self.write_line(part)
 
 

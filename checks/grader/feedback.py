@@ -14,6 +14,9 @@ from checks.grader.sandbox.client import LessonError, SandboxError
 MAX_REASON = 200  # characters: a reason is one line of the summary and of the grade report
 MAX_OUTPUT_LINES = 40  # captured output kept per section of a failing claim (the last lines)
 MAX_OUTPUT_CHARS = 4000  # ... and at most this many characters of them
+# The catalog's template for what where_in_lesson adds to an exception ("RuntimeError: ... (at
+# x.py:12 in f)"): the card translates a reason by the template it matches (checks.grader.i18n).
+RAISED_IN_LESSON = N_("{error} (at {place} in {function})")
 _TIMEOUT = re.compile(r"Timeout \(>([0-9.]+)s\) from pytest-timeout")
 
 

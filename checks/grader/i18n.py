@@ -9,10 +9,12 @@ compile them, and a test checks that each ``.mo`` is the compilation of its ``.p
 Two kinds of message:
 
 - the report card's own lines: ``_("...")`` looks them up as usual;
-- a claim's reason, made in a claim or a ``checks/validate.py`` helper from a template marked
-  ``N_("{name} returned {got}, expected {expected}")`` and then ``.format``-ted. Claims do not know
-  the language (the grade report stays English), so the card translates a reason by matching it
-  against the catalog's templates and formatting the Korean one with the same values.
+- a claim's reason, made in a ``checks/validate.py`` helper from a template marked
+  ``N_("{name} returned {got}, expected {expected}")`` and then ``.format``-ted, or in a claim as
+  a plain English f-string (``checks.grader.extract`` puts those in the catalog as templates).
+  Claims do not know the language (the grade report stays English), so the card translates a
+  reason by matching it against the catalog's messages and templates and formatting the Korean
+  one with the same values.
 
 A claim's sentence is translated where it is written: ``@pytest.mark.claim(points=2, ko="...")``.
 """
@@ -30,6 +32,11 @@ DOMAIN = "lessons"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ko")
 _FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+_INDEX = re.compile(r"(.+?)(\[[\d, ]*\])")
+# A field with a number's format spec ({off:.3g}, {share:.1%}) matches a number only, so that
+# "expected {what} {expected:.6g}" splits "the two-slope floor 0.12" where the number starts.
+_NUMERIC_SPEC = re.compile(r":[^{}]*[eEfFgGnd%]\}$")
+_NUMBER = r"[-+]?(?:inf|nan|\d[\d,_]*(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)%?"
 
 
 def N_(message: str) -> str:
@@ -50,17 +57,39 @@ class Language:
         return self.translations.gettext(message)
 
     def reason(self, text: str) -> str:
-        """A claim's one-line reason in this language: the catalog template it matches, whole,
-        translated and formatted with the same values (themselves translated where they match a
-        template); a reason no template matches stays as it is."""
+        """A claim's one-line reason in this language: the catalog's message if it is one, else
+        the catalog template it matches, whole, translated and formatted with the same values
+        (themselves translated where they match a message or template); a reason no message or
+        template matches stays as it is."""
         if self.code == "en":
             return text
+        if (translated := self.gettext(text)) != text:
+            return translated
         for template, pattern in _patterns(self.translations):
             match = pattern.fullmatch(text)
             if match is None:
                 continue
             values = {k: self.reason(v) for k, v in match.groupdict().items()}
             return _FIELD.sub(lambda f: "{" + f[1] + "}", self.gettext(template)).format(**values)
+        # expect_close names the entry that is off: "<name>[0, 1]" (the index is code)
+        if (indexed := _INDEX.fullmatch(text)) and (translated := self.reason(indexed[1])) != (
+            indexed[1]
+        ):
+            return translated + indexed[2]
+        return text
+
+    def hint(self, text: str) -> str:
+        """A homework stub's hint in this language; the reason may hold it cut short ("…"):
+        then the one catalog message it starts. Untranslated: as it is."""
+        if self.code == "en":
+            return text
+        if (translated := self.gettext(text)) != text:
+            return translated
+        if text.endswith("…"):
+            catalog = getattr(self.translations, "_catalog", {})
+            starts = [k for k in catalog if isinstance(k, str) and k.startswith(text[:-1])]
+            if len(starts) == 1:
+                return catalog[starts[0]]
         return text
 
 
@@ -86,7 +115,8 @@ def _compiled(templates: tuple[str, ...]) -> list[tuple[str, re.Pattern]]:
         for field in _FIELD.finditer(template):
             parts.append(re.escape(template[at : field.start()]))
             name = field[1]
-            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
+            value = _NUMBER if _NUMERIC_SPEC.search(field[0]) else ".+?"
+            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>{value})")
             names.add(name)
             at = field.end()
         parts.append(re.escape(template[at:]))

@@ -1,5 +1,9 @@
 """Claims run, and are reported, in the lecture's order of lessons, every run.
 
+Within a lesson, the lecture's order is the order its checks file states its claims and figures
+(``source_position``): the lesson report lists them so, whatever order pytest ran them in (it
+groups the tests of a parametrized module fixture, ``device``, together).
+
 pytest collects ``lessons/`` alphabetically (custom_activation first) and pytest-randomly, where
 installed, shuffles: the run, its failures and its report then change order from run to run.
 Sorting by the lecture's order last (``trylast``, after any shuffle) is stable, so within a
@@ -14,6 +18,12 @@ import pytest
 
 from checks.grader.collection import lesson_name
 from checks.grader.scoring import lesson_order
+
+
+def source_position(item: pytest.Item) -> tuple[int, int]:
+    """Where ``item`` stands in its checks file (its line), then among the tests of that line
+    (parametrized: the collection's order, the same in every pytest-xdist worker)."""
+    return item.location[1] or 0, item.session.items.index(item)
 
 
 @pytest.hookimpl(trylast=True)

@@ -16,6 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from checks.grader.collection import LESSONS_DIR, lesson_name
 from checks.grader.feedback import first_paragraph
+from checks.grader.ordering import source_position
 from checks.grader.report_html import Picture, page
 from checks.grader.scoring import SCORER, lesson_order
 from checks.grader.snapshots import DiagramSnapshotExtension, FigureSnapshotExtension
@@ -33,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _pictures(item: pytest.Item):
     """The figures and diagrams that ``item``'s snapshot fixtures compared, as plain dicts."""
     lesson = lesson_name(Path(item.path)) or "other"
-    position = item.session.items.index(item)  # collection order, the same in every xdist worker
+    position = source_position(item)
     for value in getattr(item, "funcargs", {}).values():
         if not isinstance(value, SnapshotAssertion):
             continue
@@ -70,12 +71,15 @@ class LessonReport:
     def __init__(self, config: pytest.Config, directory: Path) -> None:
         self.config = config
         self.path = directory / "index.html"
-        self.pictures: list[tuple[int, Picture]] = []  # (collection position, picture)
+        self.pictures: list[Picture] = []
+        self.positions: dict[tuple[str, str], tuple[int, int]] = {}  # (lesson, claim) -> where
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        """Attach a figure test's pictures to its call report (so they travel with pytest-xdist)."""
+        """Attach where the test stands in its checks file, and a figure test's pictures, to its
+        reports (so they travel with pytest-xdist)."""
         report = yield
+        report.lesson_position = source_position(item)
         if call.when == "call":
             pictures = list(_pictures(item))
             if pictures:
@@ -83,9 +87,13 @@ class LessonReport:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        lesson = lesson_name(Path(report.nodeid.split("::", 1)[0]))
+        position = getattr(report, "lesson_position", None)
+        if lesson and position is not None:
+            self.positions[lesson, report.nodeid.rsplit("::", 1)[-1]] = tuple(position)
         for fields in getattr(report, "lesson_pictures", ()):
-            picture = {key: value for key, value in fields.items() if key != "position"}
-            self.pictures.append((fields["position"], Picture(**picture, outcome=report.outcome)))
+            picture = {**fields, "position": tuple(fields["position"])}
+            self.pictures.append(Picture(**picture, outcome=report.outcome))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
@@ -93,10 +101,11 @@ class LessonReport:
             return  # a pytest-xdist worker: the controller writes the page
         scorer = self.config.stash.get(SCORER, None)
         outcomes = scorer.graded() if scorer is not None else []
-        pictures = [picture for _, picture in sorted(self.pictures, key=lambda pair: pair[0])]
-        lessons = {*(o.lesson for o in outcomes), *(p.lesson for p in pictures)}
+        lessons = {*(o.lesson for o in outcomes), *(p.lesson for p in self.pictures)}
         docs = lesson_docs(self.config, sorted(lessons))
-        html = page(outcomes, pictures, order=lesson_order(), docs=docs)
+        html = page(
+            outcomes, self.pictures, order=lesson_order(), docs=docs, positions=self.positions
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(html, encoding="utf-8")
 

@@ -14,9 +14,9 @@ The score table comes after these lines (``checks.grader.card_reporter``), last 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterable
 
+from checks.grader.cells import cells, cut, wrap
 from checks.grader.i18n import Language, language
 from checks.grader.scores import Outcome
 
@@ -29,10 +29,6 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 ENGLISH = language("en")
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def _points(points: float) -> str:
     return f"{points:g}"
 
@@ -41,7 +37,8 @@ def not_attempted_lines(
     outcomes: Iterable[Outcome], *, width: int, lang: Language = ENGLISH
 ) -> list[str]:
     """One line per homework function not written yet: which, how many claims and points wait
-    on it, and the start of its stub's instruction (in English: shown only in English)."""
+    on it, and the start of its stub's instruction (in the card's language where the catalog
+    has it: ``checks.grader.extract.extract_homework``; else left out)."""
     _ = lang.gettext
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
@@ -49,16 +46,21 @@ def not_attempted_lines(
             groups.setdefault(o.homework, []).append(o)
     if not groups:
         return []
-    label_width = max(len(label) for label in groups)
-    lines = [_("not attempted yet (write these functions, then rerun their lesson):")]
+    label_width = max(cells(label) for label in groups)
+    lines = wrap(
+        _("not attempted yet (write these functions, then rerun their lesson):"),
+        width,
+        subsequent_indent=INDENT,
+    )
     for label, claims in groups.items():
         points = sum(o.points for o in claims)
         count = (_("1 claim") if len(claims) == 1 else _("{n} claims")).format(n=len(claims))
         count += ", " + _("{points} points").format(points=_points(points))
-        line = f"  {label:<{label_width}}  {count:<20}"
+        line = f"  {label:<{label_width}}  {count}{' ' * max(20 - cells(count), 0)}"
         hint = claims[0].reason.split(": ", 2)[-1]  # "not attempted yet: Homework (x): <hint>"
-        if lang.code == "en" and width - len(line) >= MIN_HINT:  # the stub's, where it fits
-            line += " " + _cut(hint, width - len(line) - 1)
+        translated = lang.hint(hint)
+        if (lang.code == "en" or translated != hint) and width - cells(line) >= MIN_HINT:
+            line += " " + cut(translated, width - cells(line) - 1)  # the stub's, where it fits
         lines.append(line.rstrip())
     return lines
 
@@ -90,10 +92,18 @@ def failure_lines(
         head = _("FAILED {claim}: {sentence}").format(
             claim=f"{first.lesson}::{first.name}", sentence=sentence
         )
-        lines += textwrap.wrap(head, width, subsequent_indent=INDENT) or [head]
-        lines.append(
-            f"{INDENT}-> {lang.reason(first.reason)}"
-        )  # one line, as the grade report has it
+        lines += wrap(head, width, subsequent_indent=INDENT) or [head]
+        reason = lang.reason(first.reason)
+        if lang.code == "en":
+            lines.append(f"{INDENT}-> {reason}")  # one line, as the grade report has it
+        else:  # a translation is read, not grepped: wrapped, as wide as the other lines
+            lines += wrap(
+                reason,
+                width,
+                initial_indent=f"{INDENT}-> ",
+                subsequent_indent=INDENT + "   ",
+                break_on_hyphens=False,
+            )
         if len(claims) > 1:
             others = claims[1:]
             points = sum(o.points for o in others)
@@ -102,7 +112,7 @@ def failure_lines(
                 points=_points(points),
                 names=", ".join(short_name(o.name) for o in others),
             )
-            lines += textwrap.wrap(
+            lines += wrap(
                 text,
                 width,
                 initial_indent=INDENT,

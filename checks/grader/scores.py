@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from checks.grader.cells import cells
 
 
 @dataclass(frozen=True)
@@ -79,23 +80,18 @@ def _identity(text: str) -> str:
     return text
 
 
-def _cells(text: str) -> int:
-    """Terminal columns of ``text``: a Hangul syllable takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _left(text: str, width: int) -> str:
-    return text + " " * max(width - _cells(text), 0)
+    return text + " " * max(width - cells(text), 0)
 
 
 def _right(text: str, width: int) -> str:
-    return " " * max(width - _cells(text), 0) + text
+    return " " * max(width - cells(text), 0) + text
 
 
 def score_table(scores: list[LessonScore], _: Callable[[str], str] = _identity) -> list[str]:
     """The per-lesson table and the total, as lines of text (``_`` translates its words)."""
     lesson, claims, points, total = _("lesson"), _("claims"), _("points"), _("total")
-    width = max([_cells(lesson), _cells(total), *(len(s.lesson) for s in scores)])
+    width = max([cells(lesson), cells(total), *(len(s.lesson) for s in scores)])
     lines = [f"{_left(lesson, width)}  {_right(claims, 9)}  {_right(points, 11)}"]
     for s in scores:
         skipped = f"  ({s.skipped} skipped)" if s.skipped else ""

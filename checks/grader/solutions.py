@@ -75,6 +75,11 @@ def _docstring_at(tree: ast.Module, line: int) -> str | None:
     return " ".join(doc.split("\n\n")[0].split()) if doc else None
 
 
+def hint(block: Block, tree: ast.Module) -> str:
+    """What the stub of ``block`` tells the student to do (``tree``: its lesson, parsed)."""
+    return block.hint or _docstring_at(tree, block.first + 1) or FALLBACK
+
+
 def stub(block: Block, message: str) -> list[str]:
     """The ``raise NotImplementedError(...)`` lines, wrapped as ruff format would."""
     literal = json.dumps(message, ensure_ascii=False)  # a valid double-quoted Python string
@@ -93,8 +98,9 @@ def strip_solutions(source: str, *, lesson: str, filename: str = "<lesson>") -> 
     tree = ast.parse(source, filename=filename)
     lines = source.splitlines()
     for block in reversed(blocks):  # from the end, so earlier line numbers stay valid
-        what = block.hint or _docstring_at(tree, block.first + 1) or FALLBACK
-        lines[block.first : block.last + 1] = stub(block, f"Homework ({lesson}): {what}")
+        lines[block.first : block.last + 1] = stub(
+            block, f"Homework ({lesson}): {hint(block, tree)}"
+        )
     released = "\n".join(lines) + ("\n" if source.endswith("\n") else "")
     try:
         ast.parse(released, filename=filename)

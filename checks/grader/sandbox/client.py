@@ -12,9 +12,21 @@ import contextlib
 import socket
 from types import ModuleType
 
+from checks.grader.i18n import N_
 from checks.grader.sandbox import codec
 from checks.grader.sandbox.processes import Zygote, describe_exit
 from checks.grader.timeouts import timeout_seconds
+
+UNREADABLE = N_("the lesson process sent a reply that cannot be read: {why}")
+# processes.describe_exit's words ("the lesson process exited with code 0 while importing x"),
+# for the catalog: the card translates a reason by the template it matches (checks.grader.i18n).
+EXIT_WORDS = (
+    N_("the lesson process {how} while {what}"),
+    N_("exited with code {code}"),
+    N_("was killed by signal {number} ({name})"),
+    N_("was killed by signal {number} ({name}) (out of memory, or its time ran out)"),
+    N_("was killed by signal {number} ({name}) (it wrote more than {mib} MiB of output)"),
+)
 
 
 class SandboxError(Exception):
@@ -49,7 +61,7 @@ class WorkerClient:
         finally:
             theirs.close()
         self.sock, self.token = ours, str(self.pid)
-        reply, _ = self._exchange(None, what=f"importing {self.lesson}")
+        reply, _ = self._exchange(None, what=N_("importing {lesson}").format(lesson=self.lesson))
         if "error" in reply:
             self.stop()
             raise import_error(self.lesson, reply["error"])
@@ -58,7 +70,11 @@ class WorkerClient:
         """Send one request, return the reply's JSON tree and buffers."""
         earlier = self.timed_out.get(what)
         if earlier is not None:
-            raise SandboxError(f"{request.get('what', what)} timed out earlier ({earlier:g} s)")
+            raise SandboxError(
+                N_("{what} timed out earlier ({seconds} s)").format(
+                    what=request.get("what", what), seconds=f"{earlier:g}"
+                )
+            )
         self.start()
         try:
             return self._exchange(codec.pack(request, buffers), what=what)
@@ -75,23 +91,19 @@ class WorkerClient:
             message = codec.receive(self.sock, int(self.zygote.settings.max_reply_mib * 2**20))
         except codec.CodecError as exc:  # over the cap: refused before it was read
             self.stop()
-            raise SandboxError(
-                f"the lesson process sent a reply that cannot be read: {exc}"
-            ) from None
+            raise SandboxError(UNREADABLE.format(why=exc)) from None
         except BaseException:  # a claim's timeout (pytest-timeout) or Ctrl-C while we waited
             self.stop()
             raise
         if message is None:
             status = self.zygote.wait(self.pid)
             self._forget()
-            raise SandboxError(f"the lesson process {describe_exit(status)} while {what}")
+            raise SandboxError(EXIT_WORDS[0].format(how=describe_exit(status), what=what))
         try:
             return codec.unpack(message)
         except (ValueError, codec.CodecError, RecursionError) as exc:
             self.stop()
-            raise SandboxError(
-                f"the lesson process sent a reply that cannot be read: {exc}"
-            ) from None
+            raise SandboxError(UNREADABLE.format(why=exc)) from None
 
     def stop(self) -> None:
         """Kill the worker and what it started; the next request starts a fresh one."""
@@ -134,4 +146,8 @@ def import_error(lesson: str, error: dict) -> BaseException:
     if isinstance(exc, NotImplementedError) or "refused" in error:
         return exc  # a homework stub run at import: "not attempted yet", like any other
     kind, message = error.get("type", "Exception"), error.get("message", "")
-    return SandboxError(f"lesson {lesson!r} does not import: {kind}: {message}")
+    return SandboxError(
+        N_("lesson {lesson} does not import: {error}").format(
+            lesson=repr(lesson), error=f"{kind}: {message}"
+        )
+    )

@@ -14,8 +14,9 @@ from types import ModuleType
 
 import torch
 
+from checks.grader.i18n import N_
 from checks.grader.sandbox import codec, models
-from checks.grader.sandbox.client import SandboxError, WorkerClient, lesson_exception
+from checks.grader.sandbox.client import UNREADABLE, SandboxError, WorkerClient, lesson_exception
 from checks.grader.sandbox.values import (
     FitResult,
     RenderedFigure,
@@ -66,7 +67,9 @@ class GraderSide:
             handle = self.live(layer._handle)
             if handle is None:
                 raise codec.CodecError(
-                    f"a {layer._name} layer of a lesson process that has stopped"
+                    N_("a {layer} layer of a lesson process that has stopped").format(
+                        layer=layer._name
+                    )
                 )
             return handle
         return None
@@ -109,10 +112,14 @@ def call(client: WorkerClient, target: dict, name: str | None, args, kwargs, *, 
                    "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs))}  # fmt: skip
     except (codec.CodecError, RecursionError) as exc:
         raise SandboxError(
-            f"{what} cannot be given {exc}: only data crosses to the lesson"
+            N_("{what} cannot be given {value}: only data crosses to the lesson").format(
+                what=what, value=exc
+            )
         ) from None
     sent = list(side.sent)
-    reply, buffers = client.request(request, encoder.buffers, what=f"running {what}")
+    reply, buffers = client.request(
+        request, encoder.buffers, what=N_("running {what}").format(what=what)
+    )
     return _result(client, side, reply, buffers, sent, encoder.tensors)
 
 
@@ -128,7 +135,7 @@ def _result(client, side: GraderSide, reply, buffers, sent, tensors):
             _overwrite(tensors[index], decoder.decode(node))
     except (codec.CodecError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
         client.stop()
-        raise SandboxError(f"the lesson process sent a reply that cannot be read: {exc}") from None
+        raise SandboxError(UNREADABLE.format(why=exc)) from None
     return value
 
 
@@ -146,7 +153,9 @@ def _overwrite(tensor: torch.Tensor, new) -> None:
 def get(client: WorkerClient, target: dict, name: str, *, what: str):
     """An attribute in the worker: data, or a ``RemoteFunction`` when it is callable."""
     reply, buffers = client.request(
-        {"op": "getattr", "target": target, "name": name, "what": what}, [], what=f"reading {what}"
+        {"op": "getattr", "target": target, "name": name, "what": what},
+        [],
+        what=N_("reading {what}").format(what=what),
     )
     if reply.get("callable"):
         return RemoteFunction(client, target, name, what)
@@ -190,12 +199,16 @@ class RemoteRecord:
         if name in self._fields:
             return self._fields[name]
         if _side(self._client).live(self._handle) is None:
-            raise AttributeError(f"{self._name} has no field {name!r}")
+            raise AttributeError(
+                N_("{record} has no field {field}").format(record=self._name, field=repr(name))
+            )
         return get(self._client, {"handle": self._handle}, name, what=f"{self._name}.{name}")
 
     def __call__(self, *args, **kwargs):
         if _side(self._client).live(self._handle) is None:
-            raise SandboxError(f"the {self._name}'s lesson process has stopped")
+            raise SandboxError(
+                N_("the {record}'s lesson process has stopped").format(record=self._name)
+            )
         return call(self._client, {"handle": self._handle}, None, args, kwargs, what=self._name)
 
     def __repr__(self) -> str:
@@ -213,7 +226,9 @@ class RemoteLayer(torch.nn.Module):
 
     def forward(self, *args):
         if _side(self._client).live(self._handle) is None:
-            raise SandboxError(f"the {self._name} layer's lesson process has stopped")
+            raise SandboxError(
+                N_("the {layer} layer's lesson process has stopped").format(layer=self._name)
+            )
         return call(self._client, {"handle": self._handle}, None, args, {}, what=self._name)
 
     def __deepcopy__(self, memo):
