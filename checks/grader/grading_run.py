@@ -22,7 +22,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.grader.sandbox.processes import PR_SET_CHILD_SUBREAPER, children_of, prctl
+from checks.grader.sandbox.processes import (
+    PR_SET_CHILD_SUBREAPER,
+    children_of,
+    descendants,
+    parents_of_all,
+    prctl,
+)
 
 HEAD = 256 * 1024
 TAIL = 64 * 1024
@@ -143,10 +149,14 @@ def sweep_orphans() -> None:
     me = os.getpid()
     for _ in range(100):
         with _LOCK:
+            # One reading of /proc for both: read twice, a worker a running run forked between
+            # the readings was in ours and not in its run's, and was killed as an orphan (seen:
+            # a -j 3 run's lesson process SIGKILLed mid-claim when another run ended).
+            parents = parents_of_all()
             keep = set(SPARED)
             for process in RUNNING:
-                keep |= {process.pid, *children_of(process.pid)}
-            orphans = [pid for pid in children_of(me) if pid not in keep]
+                keep |= {process.pid, *descendants(parents, process.pid)}
+            orphans = [pid for pid in descendants(parents, me) if pid not in keep]
             for pid in orphans:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)

@@ -66,13 +66,13 @@ def prctl(option: int, value: int) -> bool:
         return False
 
 
-def children_of(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (read from /proc; empty where there is none)."""
+def parents_of_all() -> dict[int, list[int]]:
+    """One reading of /proc: each live process's children, by parent pid."""
     parents: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return []
+        return parents
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -82,12 +82,22 @@ def children_of(pid: int) -> list[int]:
         except OSError:
             continue
         parents.setdefault(int(fields[1]), []).append(int(entry))
+    return parents
+
+
+def descendants(parents: dict[int, list[int]], pid: int) -> list[int]:
+    """Every descendant of ``pid`` in one reading of /proc (``parents_of_all``)."""
     found, todo = [], [pid]
     while todo:
         for child in parents.get(todo.pop(), []):
             found.append(child)
             todo.append(child)
     return found
+
+
+def children_of(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (read from /proc; empty where there is none)."""
+    return descendants(parents_of_all(), pid)
 
 
 def kill_tree(root: int) -> None:
