@@ -402,10 +402,11 @@ def _sweep(workers: set[int], statuses: dict[int, int]) -> None:
     worker nor one of theirs (a double-forked daemon is reparented to us, the subreaper), so
     nothing of a lesson outlives it to slow down the lessons graded after it."""
     zygote = os.getpid()
+    parents = parents_of_all()  # one reading for both: see grading_run.sweep_orphans
     keep = set(workers)
     for worker in workers:
-        keep.update(children_of(worker))
-    for pid in children_of(zygote):
+        keep.update(descendants(parents, worker))
+    for pid in descendants(parents, zygote):
         if pid not in keep:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
