@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import torch
 
 from checks.grader.denormals import denormals_flushed
 
 
 def torch_machine_info() -> dict[str, Any]:
     """torch, CUDA and GPU versions and names, threads and the denormal setting."""
+    import torch  # imported late: the box starts first (plugin.py)
+
     cuda = torch.cuda.is_available()
     return {
         "version": torch.__version__,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.grader.sandbox.client import SandboxError
+from checks.grader.sandbox.errors import SandboxError
 from checks.grader.sandbox.hooks import SANDBOX
 
 LESSONS_DIR = "lessons"

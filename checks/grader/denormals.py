@@ -14,18 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import torch
 
 _SAVED = pytest.StashKey[bool]()
 
 
 def denormals_flushed() -> bool:
     """Whether this thread flushes denormal floats to zero now (torch has no getter: probe it)."""
+    import torch  # imported late: the box starts first (plugin.py)
+
     return float(torch.tensor([1e-39]) * 1.0) == 0.0
 
 
 def set_denormals_flushed(flush: bool) -> None:
     """Flush denormals to zero (True) or keep them (False); a no-op where the CPU cannot flush."""
+    import torch
+
     torch.set_flush_denormal(flush)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 DEVICES = ("cpu", "cuda")
 
@@ -19,6 +18,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def unavailable_reason(device: str) -> str | None:
     """Why ``device`` cannot run here, or None when it can."""
+    import torch  # imported late: the box starts first (plugin.py)
+
     if device == "cuda":
         # A ROCm build runs AMD GPUs as device "cuda" too: it sets torch.version.hip, not .cuda.
         if torch.version.cuda is None and torch.version.hip is None:

@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from checks.grader.i18n import N_
-from checks.grader.sandbox.client import LessonError, SandboxError
+from checks.grader.sandbox.errors import LessonError, SandboxError
 
 MAX_REASON = 200  # characters: a reason is one line of the summary and of the grade report
 MAX_OUTPUT_LINES = 40  # captured output kept per section of a failing claim (the last lines)

@@ -1,9 +1,9 @@
 """The fit cache: the grader's own fits (``lessons.fit`` on the lecture's nets), kept by content
 (design N, issue 18).
 
-Claims and fixtures that train with the engine take the ``train`` fixture: ``train(model, X, y,
-lr=..., epochs=..., device=...)`` is ``lessons.fit``, looked up first by a key of everything that
-determines its result bit for bit (``checks.grader.fit_key``). A hit loads the trained weights
+The cache itself; its options and fixtures are in ``fit_cache_hooks``. Claims and fixtures
+that train with the engine take the ``train`` fixture: ``train(model, X, y, lr=..., epochs=...,
+device=...)`` is ``lessons.fit``, looked up first by a key of everything that determines its result bit for bit (``checks.grader.fit_key``). A hit loads the trained weights
 into ``model`` and returns the losses and predictions the fit gave: the same bits, so a claim
 cannot tell (tests/test_fit_cache.py). Where it lives: ``--fit-cache DIR`` (``lessons grade``
 keeps one per gradebook), else pytest's cache folder (``.pytest_cache``, so a student's rerun
@@ -26,14 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import torch
 
 from checks.grader import fit_key
 from lessons._train import FitResult, fit
-
-_CACHE = pytest.StashKey["FitCache | None"]()
-CACHE_NAME = "fit-cache"  # under pytest's cache folder: .pytest_cache/d/fit-cache
 
 
 def _payload_digest(engine: str, losses, yhat, state: dict) -> str:
@@ -191,71 +187,3 @@ def _valid(entry, key: str, model, X, epochs: int) -> bool:
     if losses.shape != (epochs,) or yhat.dim() != 2 or yhat.shape[0] != X.shape[0]:
         return False
     return entry.get("digest") == _payload_digest(engine, losses, yhat, state)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("lessons")
-    group.addoption(
-        "--fit-cache",
-        metavar="DIR",
-        default=None,
-        help="keep the grader's fits in DIR (default: pytest's cache folder, .pytest_cache)",
-    )
-    group.addoption(
-        "--no-fit-cache",
-        action="store_true",
-        help="train every grader-side fit, reading and writing no fit cache",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_CACHE] = _open(config)
-
-
-def _open(config: pytest.Config) -> FitCache | None:
-    if config.getoption("no_fit_cache"):
-        return None
-    folder = config.getoption("fit_cache")
-    if folder:
-        path = Path(folder)
-        return FitCache(path if path.is_absolute() else config.invocation_params.dir / path)
-    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    if cache is None:
-        return None
-    folder = cache.mkdir(CACHE_NAME)
-    folder.chmod(0o700)  # pytest makes its folders readable by all; this one is the grader's
-    return FitCache(folder)
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    cache = config.stash.get(_CACHE, None)
-    where = f"in {cache.root}" if cache else "off"
-    return f"lessons: fit cache {where} (--fit-cache DIR, --no-fit-cache)"
-
-
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    cache = config.stash.get(_CACHE, None)
-    if cache is not None and (cache.hits or cache.trained or cache.rejected):
-        broken = f", {cache.rejected} broken entries trained again" if cache.rejected else ""
-        terminalreporter.write_line(
-            f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{broken}"
-        )
-
-
-@pytest.fixture(scope="session")
-def train(pytestconfig: pytest.Config):
-    """``train(model, X, y, *, lr, epochs, device)``: ``lessons.fit``, through the fit cache."""
-    cache = pytestconfig.stash.get(_CACHE, None)
-    return fit if cache is None else cache.fit
-
-
-def _compute(what, inputs, compute, *, modules, device="cpu"):
-    return compute()
-
-
-@pytest.fixture(scope="session")
-def kept(pytestconfig: pytest.Config):
-    """``kept(what, inputs, compute, *, modules, device)``: ``compute()`` (named tensors), through
-    the fit cache: a grader-side sweep is computed once per cache, like a fit."""
-    cache = pytestconfig.stash.get(_CACHE, None)
-    return _compute if cache is None else cache.kept

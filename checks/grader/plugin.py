@@ -2,17 +2,30 @@
 
 Every hook and fixture lives in a plugin module, never in a conftest.py: conftest hooks are not
 run for checks collected through a lesson (design D).
+
+Start-up order (design N): no module below imports torch, matplotlib or the engine when pytest
+loads it. The first configure step starts the lessons' bubblewrap box, whose zygote then imports
+its own torch (~3 s) on the other core while this process imports the engine (~2.7 s); imported
+at the top of this file, the box waited for them and a run paid both, one after the other.
 """
 
+import pytest
+
 from checks.grader.heap import frozen_imports
+from checks.grader.sandbox.hooks import start_box
 
-with frozen_imports():  # the long-lived heap, out of the garbage collector's full passes
-    import matplotlib.figure  # noqa: F401
-    import torch  # noqa: F401
 
-    import lessons._diagrams
-    import lessons._plots
-    import lessons._train  # noqa: F401
+@pytest.hookimpl(tryfirst=True)  # before the steps that set torch (threads, denormals)
+def pytest_configure(config: pytest.Config) -> None:
+    start_box(config)
+    with frozen_imports():  # the long-lived heap, out of the garbage collector's full passes
+        import matplotlib.figure  # noqa: F401
+        import torch  # noqa: F401
+
+        import lessons._diagrams
+        import lessons._plots
+        import lessons._train  # noqa: F401
+
 
 pytest_plugins = [
     "checks.grader.collection",
@@ -20,7 +33,7 @@ pytest_plugins = [
     "checks.grader.devices",
     "checks.grader.threads",
     "checks.grader.denormals",
-    "checks.grader.fit_cache",
+    "checks.grader.fit_cache_hooks",
     "checks.grader.benchmarks",
     "checks.grader.scoring",
     "checks.grader.snapshots",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from html import escape
 
 from checks.grader.scores import Outcome, lesson_scores
-from lessons._diagrams import GraphvizNotInstalled, render
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -61,6 +60,9 @@ def picture_html(picture: Picture, notices: set[str] | None = None) -> str:
     if picture.kind == "png":
         body = f'<img alt="{escape(picture.name)}" src="data:image/png;base64,{picture.data}">'
     else:
+        # imported late: lessons/ imports torch, which loads after the box starts (plugin.py)
+        from lessons._diagrams import GraphvizNotInstalled, render
+
         try:
             body = f'<img alt="{escape(picture.name)}" src="{data_uri("image/svg+xml", render(picture.data))}">'
         except (GraphvizNotInstalled, RuntimeError, OSError) as error:

@@ -17,14 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from matplotlib.figure import Figure
 from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from checks.grader import withheld
 from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, write_results
-from checks.grader.sandbox.values import RenderedFigure
-from lessons._plots import to_png
 
 DEFAULT_RESULTS = ".pytest_cache/figure-results"
 _EXTENSION = pytest.StashKey[type["FigureSnapshotExtension"]]()
@@ -45,6 +42,11 @@ class FigureSnapshotExtension(PNGImageSnapshotExtension):
         return type(cls.__name__, (cls,), {"tolerance": tolerance, "results_dir": results_dir})
 
     def serialize(self, data, **kwargs) -> bytes:
+        from matplotlib.figure import Figure  # imported late: the box starts first (plugin.py)
+
+        from checks.grader.sandbox.values import RenderedFigure
+        from lessons._plots import to_png
+
         if isinstance(data, Figure):
             data = to_png(data)
         elif isinstance(data, RenderedFigure):  # drawn in the lesson's process, as to_png draws

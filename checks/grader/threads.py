@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 _SAVED = pytest.StashKey[int]()
 
@@ -18,6 +17,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import torch  # imported late: the box starts first (plugin.py)
+
     threads = config.getoption("torch_threads")
     if threads < 1:
         raise pytest.UsageError(f"--torch-threads must be >= 1, got {threads}")
@@ -26,11 +27,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    import torch
+
     if _SAVED in config.stash:
         torch.set_num_threads(config.stash[_SAVED])
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    import torch
+
     return (
         f"lessons: torch {torch.__version__}, {torch.get_num_threads()} torch thread(s) "
         "(--torch-threads), device(s): " + config.getoption("device")

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from checks.grader.i18n import N_
 from checks.grader.sandbox import codec
+from checks.grader.sandbox.errors import LessonError, SandboxError
 from checks.grader.sandbox.processes import Zygote, describe_exit
 from checks.grader.timeouts import timeout_seconds
 
@@ -27,14 +28,6 @@ EXIT_WORDS = (
     N_("was killed by signal {number} ({name}) (out of memory, or its time ran out)"),
     N_("was killed by signal {number} ({name}) (it wrote more than {mib} MiB of output)"),
 )
-
-
-class SandboxError(Exception):
-    """A failure at the boundary (a worker that died, a value that cannot cross), in one line."""
-
-
-class LessonError(SandboxError):
-    """A student's exception of a type the grader does not rebuild (not a builtin)."""
 
 
 class WorkerClient:

@@ -6,16 +6,17 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
-import torch
 
 from checks.grader.devices import requested_devices
 from checks.grader.sandbox import box, confine
-from checks.grader.sandbox.client import WorkerClient
 from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
-from checks.grader.sandbox.proxy import LessonProxy
+
+if TYPE_CHECKING:
+    from checks.grader.sandbox.client import WorkerClient
+    from checks.grader.sandbox.proxy import LessonProxy
 
 SANDBOX = pytest.StashKey["Sandbox"]()
 DEFAULT_USER = "nobody"
@@ -39,6 +40,10 @@ class Sandbox:
 
     def lesson(self, name: str) -> LessonProxy:
         """The lesson's proxy, its worker started (raising what importing the lesson raised)."""
+        # Imported here, not above: they import torch, which loads after the box starts.
+        from checks.grader.sandbox.client import WorkerClient
+        from checks.grader.sandbox.proxy import LessonProxy
+
         if not self.zygote.alive():
             self.zygote.start()  # a worker's user killed it: a fresh one, for this lesson on
         client = self.clients.setdefault(name, WorkerClient(name, self.zygote))
@@ -110,6 +115,9 @@ def _user(config: pytest.Config) -> tuple[str, str]:
         return "", ""
     if not user_exists(user):
         raise pytest.UsageError(f"--sandbox-user {user!r}: no such user")
+    import numpy as np
+    import torch
+
     paths = [os.path.dirname(os.__file__), *(os.path.dirname(m.__file__) for m in (torch, np))]
     paths.append(str(config.rootpath / "lessons" / "__init__.py"))
     unreadable = unreadable_as(user, paths)
@@ -162,34 +170,50 @@ def _runs_claims(config: pytest.Config) -> bool:
     return not (controller or config.getoption("collectonly") or config.getoption("claims", False))
 
 
-@pytest.hookimpl(trylast=True)  # after threads and denormals: the workers copy their settings
-def pytest_configure(config: pytest.Config) -> None:
+def _wanted(config: pytest.Config) -> bool:
+    """Whether this run sandboxes its lessons (usage errors raised here)."""
     if config.getoption("no_sandbox"):
         if config.getoption("grade_json"):
             raise pytest.UsageError(
                 "--no-sandbox with --grade-json: a grade is only written with the lessons "
                 "sandboxed (a submission in pytest's process could rewrite it)"
             )
-        return
+        return False
     if not supported():
         if config.getoption("grade_json"):
             raise pytest.UsageError("--grade-json needs the sandbox, which needs os.fork (POSIX)")
+        return False
+    return _runs_claims(config)
+
+
+def start_box(config: pytest.Config) -> None:
+    """Start the run's bubblewrap box, where it gets one: first of the configure steps (plugin.py
+    calls it before it imports the engine), so that the box's zygote imports torch on the other
+    core while this process does. It needs only the options, nothing torch has set."""
+    if SANDBOX in config.stash or not _wanted(config) or _no_box(config):
         return
-    if not _runs_claims(config):
+    settings = dataclasses.replace(
+        _settings(config, "", False),
+        box=True,
+        box_uid=box.box_uid() if os.geteuid() == 0 else 0,
+    )
+    sandbox = Sandbox(settings, config.rootpath)
+    config.stash[SANDBOX] = sandbox
+    sandbox.zygote.start()
+
+
+@pytest.hookimpl(trylast=True)  # after the engine's imports: the fallback forks a process of ours
+def pytest_configure(config: pytest.Config) -> None:
+    """Without a box (the fallback): forked processes, dropped to a user or confined as root."""
+    if SANDBOX in config.stash or not _wanted(config):
         return
     not_boxed = _no_box(config)
-    if not_boxed:  # the fallback: forked processes, dropped to a user or confined as root
-        user, why_not = _user(config)
-        confined, why_not_confined = _confinement(user)
-        settings = _settings(config, user, confined)
-    else:
-        user, why_not, why_not_confined = "", "", ""
-        settings = dataclasses.replace(
-            _settings(config, "", False),
-            box=True,
-            box_uid=box.box_uid() if os.geteuid() == 0 else 0,
-        )
-    sandbox = Sandbox(settings, config.rootpath)
+    if not not_boxed:  # plugin.py started one, unless it was never asked (a plugin loaded alone)
+        start_box(config)
+        return
+    user, why_not = _user(config)
+    confined, why_not_confined = _confinement(user)
+    sandbox = Sandbox(_settings(config, user, confined), config.rootpath)
     sandbox.not_dropped = why_not
     sandbox.not_confined = why_not_confined
     sandbox.not_boxed = not_boxed
