@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -165,6 +166,27 @@ def test_a_rerun_grades_only_what_changed_and_force_grades_all(course, tmp_path)
     bulk.grade_all(subs, out, root=course, jobs=2, force=True, timeout=120, stream=forced)
     assert "[2/2]" in forced.getvalue()
     assert (out / "right.log").stat().st_mtime_ns != logs["right"]
+
+
+def test_runs_forked_from_the_preloaded_server_grade_as_fresh_interpreters_do(course, tmp_path):
+    subs = tmp_path / "subs"
+    submit(subs / "right", {"lessons/answer.py": ANSWER_LESSON, "lessons/double.py": DOUBLE})
+    submit(subs / "wrong", {"lessons/answer.py": WRONG_ANSWER})
+    graded = {}
+    for preload in (True, False):  # lessons grade, and lessons grade --no-preload
+        out = tmp_path / f"grades-{preload}"
+        log = io.StringIO()
+        bulk.grade_all(subs, out, root=course, jobs=2, timeout=120, stream=log, preload=preload)
+        graded[preload] = {
+            name: [
+                (test["name"], test["score"], test["status"], test["output"])
+                for test in json.loads((out / f"{name}.json").read_text())["tests"]
+            ]
+            for name in ("right", "wrong")
+        }
+    assert graded[True] == graded[False]
+    assert [score for _, score, _, _ in graded[True]["right"]] == [2, 3]
+    assert [score for _, score, _, _ in graded[True]["wrong"]] == [0, 0]
 
 
 DOUBLE_BY_LOOP = '''\

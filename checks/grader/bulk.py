@@ -36,6 +36,7 @@ from checks.grader.gradebook import (
 )
 from checks.grader.progress import Progress
 from checks.grader.project_copy import Snapshot, export, keep_only_grading, snapshot
+from checks.grader.run_server import RunServer
 from checks.grader.submissions import (
     SubmissionError,
     course_lessons,
@@ -75,7 +76,15 @@ def find(submissions: Path, out: Path) -> list[Submission]:
     return found
 
 
-def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeout: float) -> Row:
+def grade_one(
+    sub: Submission,
+    course: Course,
+    out: Path,
+    files,
+    key: str,
+    timeout: float,
+    server: RunServer | None = None,
+) -> Row:
     """Grade one submission in its own copy of the project; the row says what happened."""
     row = Row(sub.name, status="", fingerprint=key)
     grade_file = out / f"{sub.file}.json"
@@ -89,7 +98,12 @@ def grade_one(sub: Submission, course: Course, out: Path, files, key: str, timeo
             row.notes = "not submitted, graded as released: " + ", ".join(missing)
         results = scratch / "results.json"
         finished = grading_run.run(
-            work, results, out / f"{sub.file}.log", timeout=timeout, fit_cache=out / FIT_CACHE
+            work,
+            results,
+            out / f"{sub.file}.log",
+            timeout=timeout,
+            fit_cache=out / FIT_CACHE,
+            server=server,
         )
         trouble = finished.trouble()
         if results.is_file() and finished.returncode is not None:
@@ -179,6 +193,7 @@ def grade_all(
     force: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     stream: TextIO | None = None,
+    preload: bool = True,
 ) -> list[Row]:
     """Grade every submission under ``submissions`` into ``out``; return the gradebook's rows."""
     stream = stream or sys.stderr
@@ -204,10 +219,14 @@ def grade_all(
         keep_only_grading(course.copy)
         progress = Progress(len(todo), stream)
         write_csv(out / CSV, list(rows.values()), lessons)
+        # One preloaded interpreter forks every run (run_server.py): each pays no imports.
+        server = RunServer.start(course.copy, grading_run.environment()) if preload else None
+        if server is not None:
+            grading_run.spare(server.pid)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {
-                pool.submit(grade_one, sub, course, out, files, key, timeout): sub
+                pool.submit(grade_one, sub, course, out, files, key, timeout, server): sub
                 for sub, files, key in todo
             }
             for future in as_completed(futures):
@@ -222,6 +241,8 @@ def grade_all(
             raise
         finally:
             pool.shutdown(wait=True)
+            if server is not None:
+                server.stop()
             progress.close()
         rows = _with_similarity(rows, subs, course, out, stream)
         write_csv(out / CSV, list(rows.values()), lessons)

@@ -44,6 +44,12 @@ def _configure_grade(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"wall-clock seconds per submission (default {bulk.DEFAULT_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="start each run as a fresh interpreter, not forked from one that imported torch "
+        "and pytest once (slower; for comparison)",
+    )
     _root_option(parser)
 
 
@@ -58,6 +64,7 @@ def _grade(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         timeout=args.timeout,
+        preload=not args.no_preload,
     )
     ungraded = [row for row in rows if row.status != GRADED]
     print(

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from checks.grader.run_server import ForkedRun, RunServer
 from checks.grader.sandbox.processes import (
     PR_SET_CHILD_SUBREAPER,
     children_of,
@@ -64,15 +65,25 @@ class Finished:
         return f"pytest exited with code {self.returncode}" + (f" ({meaning})" if meaning else "")
 
 
-def command(results: Path, fit_cache: Path | None = None) -> list[str]:
-    """The grading command: the student's command, in file order, writing the grade; with
-    ``fit_cache``, the grader's fits are kept there across runs (none without it)."""
+def pytest_args(results: Path, fit_cache: Path | None = None) -> list[str]:
+    """pytest's arguments for a run: the student's command, in file order, writing the grade;
+    with ``fit_cache``, the grader's fits are kept there across runs (none without it)."""
     return [
-        *(sys.executable, "-m", "pytest", "lessons"),
+        "lessons",
         *("-p", "no:randomly", "-p", "no:cacheprovider", "--color=no"),
         *("--grade-json", str(results)),
         *(("--fit-cache", str(fit_cache)) if fit_cache is not None else ()),
     ]
+
+
+def command(results: Path, fit_cache: Path | None = None) -> list[str]:
+    """The grading command, as a fresh interpreter runs it."""
+    return [sys.executable, "-m", "pytest", *pytest_args(results, fit_cache)]
+
+
+def environment() -> dict[str, str]:
+    """A run's environment: ours, less what would change how it grades, one thread."""
+    return {k: v for k, v in os.environ.items() if k not in UNSET} | ONE_THREAD
 
 
 class CappedLog:
@@ -112,13 +123,13 @@ def _drain(stream, log: CappedLog) -> None:
         log.write(chunk)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen | ForkedRun) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
         os.killpg(process.pid, signal.SIGKILL)
 
 
 # Runs in progress, so that an interrupted `lessons grade` (Ctrl-C) can end them all.
-RUNNING: set[subprocess.Popen] = set()
+RUNNING: set[subprocess.Popen | ForkedRun] = set()
 SPARED: set[int] = set()  # processes we had before grading: not left behind by a run
 _LOCK = threading.Lock()
 
@@ -138,6 +149,12 @@ def adopt_orphans() -> bool:
     with _LOCK:
         SPARED.update(children_of(os.getpid()))
     return prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def spare(pid: int) -> None:
+    """Keep ``pid`` (our run server) out of every sweep; its runs are swept as any run's."""
+    with _LOCK:
+        SPARED.add(pid)
 
 
 def sweep_orphans() -> None:
@@ -168,6 +185,24 @@ def sweep_orphans() -> None:
         time.sleep(0.01)
 
 
+def _start(
+    work: Path, results: Path, fit_cache: Path | None, server: RunServer | None
+) -> subprocess.Popen | ForkedRun:
+    env = environment()
+    if server is not None and server.alive():
+        with contextlib.suppress(OSError):  # it died: this run starts fresh, as do the next
+            return server.run(pytest_args(results, fit_cache), work, env)
+    return subprocess.Popen(
+        command(results, fit_cache),
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: killed as one
+    )
+
+
 def _parent_of(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
@@ -177,22 +212,20 @@ def _parent_of(pid: int) -> int | None:
 
 
 def run(
-    work: Path, results: Path, log_path: Path, *, timeout: float, fit_cache: Path | None = None
+    work: Path,
+    results: Path,
+    log_path: Path,
+    *,
+    timeout: float,
+    fit_cache: Path | None = None,
+    server: RunServer | None = None,
 ) -> Finished:
-    """Grade the project copy at ``work`` into ``results``; its output goes to ``log_path``."""
-    env = {k: v for k, v in os.environ.items() if k not in UNSET} | ONE_THREAD
+    """Grade the project copy at ``work`` into ``results``; its output goes to ``log_path``.
+    With a live ``server`` the run is forked from it, else started as a fresh interpreter."""
     log = CappedLog(log_path)
     started = time.monotonic()
     with _LOCK:  # a sweep never sees this run half-started
-        process = subprocess.Popen(
-            command(results, fit_cache),
-            cwd=work,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killed as one
-        )
+        process = _start(work, results, fit_cache, server)
         RUNNING.add(process)
     reader = threading.Thread(target=_drain, args=(process.stdout, log), daemon=True)
     reader.start()
