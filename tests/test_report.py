@@ -14,6 +14,7 @@ from checks.grader import report_html
 from checks.grader.pixels import load_png
 from checks.grader.report_html import Picture, page
 from checks.grader.scores import Outcome
+from lessons import _diagrams
 from lessons._diagrams import GraphvizNotInstalled, dot_source
 from lessons._plots import data_and_fit, to_png
 
@@ -66,7 +67,7 @@ def test_diagram_without_graphviz_shows_its_dot_text(pictures, monkeypatch):
             "cannot draw the diagram without graphviz: apt-get install graphviz"
         )
 
-    monkeypatch.setattr(report_html, "render", missing)
+    monkeypatch.setattr(_diagrams, "render", missing)  # report_html imports it when drawing
     html = page([], pictures)
     assert "apt-get install graphviz" in html
     assert "<pre>digraph G {" in html and "&quot;X&quot; -&gt; &quot;X@W1+b1&quot;" in html
@@ -155,7 +156,7 @@ def test_the_graphviz_notice_is_shown_once(pictures, monkeypatch):
             "cannot draw the diagram without graphviz: apt-get install graphviz"
         )
 
-    monkeypatch.setattr(report_html, "render", missing)
+    monkeypatch.setattr(_diagrams, "render", missing)  # report_html imports it when drawing
     diagram = pictures[1]
     many = [dataclasses.replace(diagram, name=f"test_diagram[{i}]") for i in range(5)]
     other = dataclasses.replace(diagram, lesson="linear_model")
