@@ -24,19 +24,24 @@ make exactly that mistake and expect to lose that claim's points, which grading 
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from checks.grader import grading_run
+from checks.grader.run_server import RunServer
 from checks.grader.submissions import course_lessons, place
 from tests._card import says_got_vs_expected
 
@@ -136,20 +141,51 @@ def fit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fit-cache"
 
 
-def grade_case(case: Path, work: Path, fit_cache: Path | None = None) -> dict:
-    """Grade the case in a fresh copy of the project at ``work``; return its results.json."""
+@pytest.fixture(scope="session")
+def run_server():
+    """What ``lessons grade`` forks its runs from (a run that imports nothing afresh); None where
+    there is none, and the cases start fresh interpreters."""
+    server = RunServer.start(REPO, grading_run.environment())
+    yield server
+    if server is not None:
+        server.stop()
+
+
+def grade_case(
+    case: Path, work: Path, fit_cache: Path | None = None, server: RunServer | None = None
+) -> dict:
+    """Grade the case in a fresh copy of the project at ``work``; return its results.json. With
+    a ``server``, the run is forked from it as ``lessons grade``'s are, else a fresh interpreter."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
     lessons = sorted(case.glob("*.py"))
     course = course_lessons(work)
     place(work, {p.stem: p for p in lessons if p.stem in course}, course)
     grade = work / "grade.json"
-    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
-    command += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
-    command += ["--fit-cache", str(fit_cache)] if fit_cache else ["--no-fit-cache"]
-    run = subprocess.run(
-        command, cwd=work, capture_output=True, text=True, timeout=GRADE_TIMEOUT, check=False
-    )
-    assert grade.is_file(), f"no grade written (exit {run.returncode}):\n{run.stdout[-3000:]}"
+    args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
+    args += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
+    args += ["--fit-cache", str(fit_cache)] if fit_cache else ["--no-fit-cache"]
+    if server is None:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=GRADE_TIMEOUT,
+            check=False,
+        )
+        code, output = run.returncode, run.stdout
+    else:
+        with tempfile.TemporaryFile() as log:
+            forked = server.run(args, work, grading_run.environment(), log.fileno())
+            try:
+                code = forked.wait(timeout=GRADE_TIMEOUT)
+            finally:
+                with contextlib.suppress(OSError):  # its group, as lessons grade ends a run
+                    os.killpg(forked.pid, signal.SIGKILL)
+                forked.wait()
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+    assert grade.is_file(), f"no grade written (exit {code}):\n{output[-3000:]}"
     return json.loads(grade.read_text())
 
 
@@ -228,8 +264,8 @@ def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("case", cases())
-def test_submission_is_graded_as_expected(case, tmp_path, fit_cache):
-    results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache)
+def test_submission_is_graded_as_expected(case, tmp_path, fit_cache, run_server):
+    results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache, run_server)
     expected = {
         path.stem: read_expectation(path) for path in sorted((SUBMISSIONS / case).glob("*.py"))
     }

@@ -86,26 +86,29 @@ class RunServer:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def run(self, argv: list[str], cwd: Path, env: dict[str, str]) -> ForkedRun:
-        """Fork a run of ``pytest argv`` in ``cwd``; its output comes out of ``run.stdout``."""
-        reader, writer = os.pipe()
+    def run(
+        self, argv: list[str], cwd: Path, env: dict[str, str], output: int | None = None
+    ) -> ForkedRun:
+        """Fork a run of ``pytest argv`` in ``cwd``; its output goes to the descriptor
+        ``output``, or else comes out of ``run.stdout`` (a pipe)."""
+        reader, writer = os.pipe() if output is None else (None, os.dup(output))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             request = json.dumps({"argv": argv, "cwd": str(cwd), "env": env}).encode()
             socket.send_fds(self.sock, [request], [writer, theirs.fileno()])
+            reply = ours.recv(4096)
+            if not reply:
+                raise OSError("the run server died before it started the run")
         except OSError:
-            os.close(reader)
+            if reader is not None:
+                os.close(reader)
             ours.close()
             raise
         finally:
             os.close(writer)
             theirs.close()
-        reply = ours.recv(4096)
-        if not reply:
-            os.close(reader)
-            ours.close()
-            raise OSError("the run server died before it started the run")
-        return ForkedRun(json.loads(reply)["pid"], os.fdopen(reader, "rb"), ours)
+        stdout = os.fdopen(reader, "rb") if reader is not None else None
+        return ForkedRun(json.loads(reply)["pid"], stdout, ours)
 
     def stop(self) -> None:
         self.sock.close()  # the server ends its runs' groups and exits when it reads the end
