@@ -214,7 +214,7 @@ def _child(request: dict, log: int, started: int) -> None:
         sys.argv = ["pytest", *request["argv"]]
         code = pytest.main(request["argv"])
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     except BaseException:
         import traceback
 
