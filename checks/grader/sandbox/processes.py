@@ -336,11 +336,14 @@ def preload_engine() -> None:
                 importlib.import_module(f"lessons.{info.name}")
     # A process's first optimizer step imports torch._dynamo (1-1.5 s measured): every worker
     # whose lesson trains with autograd paid it again. One step on a scalar starts no thread.
-    with contextlib.suppress(Exception):
-        weight = torch.zeros(1, requires_grad=True)
-        optimizer = torch.optim.SGD([weight], lr=0.1)
-        (2 * weight).sum().backward()
-        optimizer.step()
+    # Skipped for a course whose lessons never name torch (the machinery's own tests' courses:
+    # ~1.7 s of CPU for each of their runs); a lesson that trains anyway pays it once, no more.
+    if lessons_name_torch(lessons.__path__):
+        with contextlib.suppress(Exception):
+            weight = torch.zeros(1, requires_grad=True)
+            optimizer = torch.optim.SGD([weight], lr=0.1)
+            (2 * weight).sum().backward()
+            optimizer.step()
     # A process's first figure loads fonts and text caches (~0.15 s measured in a fresh fork):
     # every lesson draws, so every worker paid it.
     with contextlib.suppress(Exception):
@@ -352,6 +355,21 @@ def preload_engine() -> None:
         axes.set_xlabel("epoch")
         axes.legend()
         figure.savefig(io.BytesIO(), format="png")
+
+
+def lessons_name_torch(folders) -> bool:
+    """Whether a lesson file (not the engine's ``_*.py``) in ``folders`` mentions torch. Text
+    only, nothing of it runs; what cannot be read counts as yes."""
+    for folder in folders:
+        for name in os.listdir(folder):
+            if name.endswith(".py") and not name.startswith("_"):
+                try:
+                    with open(os.path.join(folder, name), "rb") as source:
+                        if b"torch" in source.read():
+                            return True
+                except OSError:
+                    return True
+    return False
 
 
 def zygote_main(sock: socket.socket, settings: Settings) -> None:
