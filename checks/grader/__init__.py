@@ -2,7 +2,7 @@
 
 - ``plugin``: the pytest plugin; it loads one module per concept below (none imports torch when
   loaded), starts the lessons' box, then imports torch and the engine inside
-  ``heap.frozen_imports`` (their objects out of the collector's full passes).
+  ``sandbox.heap.frozen_imports`` (their objects out of the collector's full passes).
 - ``collection`` (lessons -> their checks, the ``lesson`` fixture), ``claims`` (the validated
   ``claim`` marker), ``credit`` (partial credit), ``devices`` (``--device``), ``threads`` and
   ``denormals`` (torch settings for the session), ``benchmarks`` (machine info), ``fit_cache``

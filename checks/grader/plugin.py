@@ -11,7 +11,7 @@ at the top of this file, the box waited for them and a run paid both, one after 
 
 import pytest
 
-from checks.grader.heap import frozen_imports
+from checks.grader.sandbox.heap import frozen_imports
 from checks.grader.sandbox.hooks import start_box
 
 

@@ -4,7 +4,7 @@ A grading run is ``python -m pytest lessons --grade-json ...`` in a project copy
 fresh interpreter, each run spends ~2.5 s of CPU importing torch, matplotlib and pytest's plugins
 before it grades anything: on 2 cores grading two at a time, about a quarter of the machine. The
 server imports them once (third-party modules only, never this project's: each run imports its
-own copy's), freezes that heap (``heap.frozen_imports``) and forks one child per run. The child is
+own copy's), freezes that heap (``sandbox.heap.frozen_imports``) and forks one child per run. The child is
 what the fresh interpreter was: a session of its own (its process group, killed as one), the log
 pipe as stdout and stderr, /dev/null as stdin, no other descriptor, the copy as its working
 directory and ``sys.path[0]``, the run's environment; then ``pytest.main`` with the run's
@@ -237,7 +237,7 @@ def main(fd: int) -> None:
     """Preload, say "ready", serve until ``lessons grade`` closes its end."""
     sock = socket.socket(fileno=fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is lessons grade's to handle
-    from checks.grader.heap import frozen_imports
+    from checks.grader.sandbox.heap import frozen_imports
 
     with frozen_imports():
         import importlib

@@ -38,6 +38,7 @@ BOX_MODULES = (
     "models.py",
     "values.py",
     "inside.py",
+    "heap.py",
 )
 PACKAGE = "lessons_sandbox"  # the name they are imported by inside the box
 COURSE = "/course"  # the box's project root: only lessons/ is there

@@ -11,14 +11,13 @@ against its own RLIMIT_NPROC.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import resource
 import socket
 import sys
 
-from . import confine, processes
+from . import confine, heap, processes
 
 
 def drop_privileges(uid: int, max_processes: int) -> None:
@@ -37,12 +36,10 @@ def main(argv: list[str]) -> None:
     fd, settings = int(argv[1]), processes.Settings(**json.loads(argv[2]))
     drop_privileges(settings.box_uid, settings.max_processes)
     # The preloaded heap (torch, matplotlib, the engine: ~200,000 objects) out of the collector's
-    # passes, as the grader's own (checks/grader/heap.py): a worker's first full pass would
-    # otherwise scan it and touch every page of it, copying what the fork shared.
-    gc.disable()
-    processes.preload_engine()
-    gc.freeze()
-    gc.enable()
+    # passes, as the grader's own: a worker's first full pass would otherwise scan it and touch
+    # every page of it, copying what the fork shared.
+    with heap.frozen_imports():
+        processes.preload_engine()
     sock = socket.socket(fileno=fd)
     sock.send(json.dumps({"ready": True, "id": 0}).encode())  # Zygote.wait_ready reads it
     processes.zygote_main(sock, settings)

@@ -10,6 +10,10 @@ permanent generation, which no pass scans. Garbage the claims make is collected 
 
 Once per process: in a nested run (pytester's in-process runs) the modules are imported
 already, and freezing then would keep the outer session's garbage for good.
+
+Used by the grader (plugin.py), the box's zygote (inside.py, before it forks the lesson
+processes) and ``lessons grade``'s run server; here, in the sandbox package, because the box
+mounts only that package.
 """
 
 from __future__ import annotations
