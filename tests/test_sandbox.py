@@ -9,6 +9,7 @@ import signal
 import socket
 import struct
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ import torch
 
 from checks.grader.sandbox import codec
 from checks.grader.sandbox.client import SandboxError, lesson_exception
+from checks.grader.sandbox.hooks import _runs_claims
 from checks.grader.sandbox.processes import Settings, Zygote, apply_limits, lessons_name_torch
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
@@ -323,3 +325,15 @@ def test_the_optimizer_warm_up_is_for_courses_whoselessons_name_torch(tmp_path):
     (folder / "fits.py").unlink()
     (folder / "broken.py").mkdir()  # a name that cannot be read as a file
     assert lessons_name_torch([str(folder)])
+
+
+@pytest.mark.parametrize(
+    "option", ["collectonly", "claims", "help", "markers", "showfixtures", "show_fixtures_per_test"]
+)
+def test_runs_that_only_print_start_no_box(option):
+    """``pytest --help``, ``--markers``, ``--fixtures``, ``--co`` and ``--claims`` run no claim:
+    no box is started for them (it took ~4 s of CPU)."""
+    config = SimpleNamespace(option=SimpleNamespace(dist="no"))
+    assert _runs_claims(config)
+    setattr(config.option, option, True)
+    assert not _runs_claims(config)

@@ -164,10 +164,14 @@ def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
     )
 
 
+# pytest's options that print something and run no test: no box for them either.
+LISTINGS = ("collectonly", "claims", "help", "markers", "showfixtures", "show_fixtures_per_test")
+
+
 def _runs_claims(config: pytest.Config) -> bool:
     """False for a pytest-xdist controller (its workers run the claims) and for listings."""
     controller = getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
-    return not (controller or config.getoption("collectonly") or config.getoption("claims", False))
+    return not (controller or any(getattr(config.option, name, False) for name in LISTINGS))
 
 
 def _wanted(config: pytest.Config) -> bool:
