@@ -243,6 +243,7 @@ def grade_all(
             pool.shutdown(wait=True)
             if server is not None:
                 server.stop()
+                grading_run.spare(server.pid, spared=False)
             progress.close()
         rows = _with_similarity(rows, subs, course, out, stream)
         write_csv(out / CSV, list(rows.values()), lessons)

@@ -151,10 +151,14 @@ def adopt_orphans() -> bool:
     return prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def spare(pid: int) -> None:
-    """Keep ``pid`` (our run server) out of every sweep; its runs are swept as any run's."""
+def spare(pid: int, spared: bool = True) -> None:
+    """Keep ``pid`` (our run server) out of every sweep, or no longer (``spared=False``, once it
+    has ended: its number may be another process's later). Its runs are swept as any run's."""
     with _LOCK:
-        SPARED.add(pid)
+        if spared:
+            SPARED.add(pid)
+        else:
+            SPARED.discard(pid)
 
 
 def sweep_orphans() -> None:
