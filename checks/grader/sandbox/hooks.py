@@ -210,11 +210,8 @@ def start_box(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Without a box (the fallback): forked processes, dropped to a user or confined as root."""
     if SANDBOX in config.stash or not _wanted(config):
-        return
-    not_boxed = _no_box(config)
-    if not not_boxed:  # plugin.py started one, unless it was never asked (a plugin loaded alone)
-        start_box(config)
-        return
+        return  # plugin.py's start_box made the box, or the run wants no sandbox
+    not_boxed = _no_box(config)  # why start_box made none
     user, why_not = _user(config)
     confined, why_not_confined = _confinement(user)
     sandbox = Sandbox(_settings(config, user, confined), config.rootpath)
