@@ -37,6 +37,7 @@ pytest_plugins = [
     "checks.grader.benchmarks",
     "checks.grader.scoring",
     "checks.grader.snapshots",
+    "checks.grader.figure_cache",
     "checks.grader.not_attempted",
     "checks.grader.report",
     "checks.grader.credit",

@@ -20,7 +20,7 @@ import pytest
 from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from checks.grader import withheld
+from checks.grader import figure_cache, withheld
 from checks.grader.pixels import DEFAULT_TOLERANCE, compare_png, write_results
 
 DEFAULT_RESULTS = ".pytest_cache/figure-results"
@@ -202,7 +202,8 @@ def _cpu_only(request: pytest.FixtureRequest) -> None:
 def figure_snapshot(snapshot, request: pytest.FixtureRequest):
     """``assert figure_snapshot == figure``: the figure matches its PNG snapshot within tolerance."""
     _cpu_only(request)
-    return snapshot.use_extension(request.config.stash[_EXTENSION])
+    with figure_cache.drawing(request.config):  # the test's drawing may come from the cache
+        yield snapshot.use_extension(request.config.stash[_EXTENSION])
 
 
 @pytest.fixture
