@@ -62,6 +62,14 @@ def data():
     return expect_data(piecewise_data(), x_shape=(100, 1))
 
 
+def fits_ahead(train, kept, device, fixtures) -> None:
+    """The lecture's net's fits below (fits ahead, checks/grader/fits_ahead.py)."""
+    data = piecewise_data()
+    for name, epochs in (("lecture_probe", PROBE_EPOCHS), ("wide_fit", EPOCHS)):
+        if name in fixtures:
+            train(nets.wide_model(WIDTH, seed=1), *data, lr=LR, epochs=epochs, device=device)
+
+
 @pytest.fixture(scope="module")
 def probe_fit(lesson, data, device):
     """``PROBE_EPOCHS`` epochs of the student's net: finite, or a one-line reason (no minute of

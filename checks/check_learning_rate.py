@@ -66,6 +66,23 @@ def _run(losses) -> FitResult:
     )
 
 
+def fits_ahead(train, kept, device, fixtures) -> None:
+    """``homework_fit``, the rates around the critical one and ``sweep`` (fits ahead,
+    checks/grader/fits_ahead.py)."""
+    data = _lecture.polynomial_data()
+    rates = _sweep_rates(_largest_eigenvalue(data[0]))
+    sweep, around = ("sweep" in fixtures), ("sweep" in fixtures or "data" in fixtures)
+    wanted = [HOMEWORK_LR] if "homework_fit" in fixtures else []
+    wanted += (rates[:-2] if sweep else []) + (rates[-2:] if around else [])  # 2/λ_max ± 5%
+    for lr in wanted:
+        train(_lecture.polynomial_model(), *data, lr=lr, epochs=EPOCHS, device=device)
+
+
+def _sweep_rates(eigenvalue: float) -> list[float]:
+    critical = 2 / eigenvalue
+    return [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
+
+
 # The homework before any training: a claim lists one of these module fixtures before a fit, so
 # an untouched lesson fails on its stub and trains nothing.
 @pytest.fixture(scope="module")
@@ -201,9 +218,7 @@ SWEEP_RATES = (0.005, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08)  # with 2/λ_max ± 5%
 def sweep(lesson, reads_divergence, lecture_data, eigenvalue, homework_fit, device, train):
     """One fit per learning rate around 2/λ_max (the lr 0.1 fit is homework_fit), by rate; after
     the homework runs, so an untouched lesson trains nothing for its figures."""
-    critical = 2 / eigenvalue
-    rates = [*SWEEP_RATES, (1 - MARGIN) * critical, (1 + MARGIN) * critical]
-    fits = {lr: _train(train, lecture_data, lr, device) for lr in rates}
+    fits = {lr: _train(train, lecture_data, lr, device) for lr in _sweep_rates(eigenvalue)}
     return {**fits, HOMEWORK_LR: homework_fit}
 
 

@@ -35,13 +35,24 @@ def _net_and_data(width: int, seed: int, *, train=None):
     """A net of the lesson's kind (the grader's copy), trained by ``train`` (the ``train``
     fixture: lessons.fit) if given, and held-out data: another noise draw of the lecture's
     piecewise process."""
-    X, y = piecewise_data(seed=seed, n=TRAIN_POINTS)
-    model = nets.wide_model(width, seed=seed)
-    if train is not None:
-        model = train(model, X, y, lr=LR, epochs=EPOCHS).model
+    model = nets.wide_model(width, seed=seed) if train is None else _fit(train, width, seed).model
     # The net crosses to the lesson with MOOYAHO folded into its first layer (the lesson's process
     # has no course MOOYAHO): the same function, and the claims measure the net they send.
     return nets.folded(model), piecewise_data(seed=seed + 7919, n=HELD_OUT_POINTS)
+
+
+def _fit(train, width: int, seed: int):
+    return train(nets.wide_model(width, seed=seed), *piecewise_data(seed=seed, n=TRAIN_POINTS),
+                 lr=LR, epochs=EPOCHS)  # fmt: skip
+
+
+def fits_ahead(train, kept, device, fixtures) -> None:
+    """The sweep and the held-out claims' nets (fits ahead, checks/grader/fits_ahead.py)."""
+    if "train" in fixtures:  # the held-out claims train theirs themselves
+        for width, seed in ((50, 0), (5, 11), (200, 4)):
+            _fit(train, width, seed)
+    if "sweep" in fixtures:
+        _sweep_losses(kept, device)
 
 
 def _expect_held_out_loss(lesson, model, X, y, *, name: str) -> float:
@@ -122,6 +133,11 @@ def sweep(lesson, device, reading, kept):
     """Train and held-out MSE of 100 seeds x 6 widths (the lesson's settings), the grader's copy
     of the lesson's sweep: a mistake in piecewise_linear or custom_activation costs nothing here.
     Computed once per fit cache (``kept``), like a fit."""
+    found = _sweep_losses(kept, device)
+    return WidthSweep(WIDTHS, found["train"], found["held_out"])
+
+
+def _sweep_losses(kept, device):
     inputs = {"widths": WIDTHS, "seeds": SEEDS, "points": (TRAIN_POINTS, HELD_OUT_POINTS),
               "offset": HELD_OUT_SEED_OFFSET, "lr": LR, "epochs": EPOCHS}  # fmt: skip
 
@@ -129,8 +145,7 @@ def sweep(lesson, device, reading, kept):
         found = _reference_sweep(device)
         return {"train": found.train, "held_out": found.held_out}
 
-    found = kept("width_sweep", inputs, compute, modules=sweeps.MODULES, device=device)
-    return WidthSweep(WIDTHS, found["train"], found["held_out"])
+    return kept("width_sweep", inputs, compute, modules=sweeps.MODULES, device=device)
 
 
 @pytest.mark.claim(

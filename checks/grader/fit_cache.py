@@ -14,6 +14,10 @@ An entry is a ``torch.save`` of tensors and strings, read with ``weights_only=Tr
 runs), checked against its key and a digest of its contents; one that does not pass is trained
 again and rewritten, never trusted. Writes go to a temporary file renamed into place, so a
 reader (another ``-j`` run) never sees half an entry.
+
+Two threads may use one cache: the claims', and the fits-ahead thread (``fits_ahead``) that
+trains what a correct lesson's claims will ask for while they wait on the lesson. One key is
+computed by one of them at a time (``_turn``); the other waits and reads what it wrote.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,32 +54,82 @@ class FitCache:
     trained: int = 0
     uncached: int = 0  # nets without a key: trained every time
     rejected: int = 0  # entries that failed to decode or to check: trained again
+    ahead: int = 0  # of ``trained``: by the fits-ahead thread
     _made: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _running: dict = field(default_factory=dict, repr=False)  # key -> Event, set when done
+    _ahead_keys: set = field(default_factory=set, repr=False)
+    _read_keys: set = field(default_factory=set, repr=False)
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pt"
+
+    @property
+    def unused_ahead(self) -> int:
+        """Fits the thread trained ahead that no claim read (so far): wasted work."""
+        with self._lock:
+            return len(self._ahead_keys - self._read_keys)
+
+    def _count(self, name: str, key: str | None = None, keys: set | None = None) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+            if keys is not None:
+                keys.add(key)
+
+    @contextlib.contextmanager
+    def _turn(self, key: str) -> Iterator[None]:
+        """The body runs for ``key`` in one thread at a time: a second one waits for the first
+        to finish (and then finds its entry on disk)."""
+        while True:
+            with self._lock:
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            running.wait()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._running[key]
+            running.set()
 
     def fit(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> FitResult:
         """``lessons.fit(model, X, y, ...)``, from the cache when it holds this very fit."""
         found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
         if found is None:
-            self.uncached += 1
+            self._count("uncached")
             return fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
         key = fit_key.key(found)
-        entry = self._read(key, lambda entry: _valid(entry, key, model, X, epochs))
-        if entry is not None:
-            self.hits += 1
-            model = model.to(device)
-            with torch.no_grad():
-                for name, tensor in model.state_dict().items():
-                    tensor.copy_(entry["state"][name])
-            return FitResult(
-                model, entry["losses"], entry["yhat"], lr, epochs, str(device), entry["engine"]
-            )
-        result = fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
-        self.trained += 1
-        self._write(key, result)
-        return result
+        with self._turn(key):
+            entry = self._read(key, lambda entry: _valid(entry, key, model, X, epochs))
+            if entry is None:
+                result = fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+                self._count("trained")
+                self._write(key, result)
+                return result
+        self._count("hits", key, self._read_keys)
+        model = model.to(device)
+        with torch.no_grad():
+            for name, tensor in model.state_dict().items():
+                tensor.copy_(entry["state"][name])
+        return FitResult(
+            model, entry["losses"], entry["yhat"], lr, epochs, str(device), entry["engine"]
+        )
+
+    def fit_ahead(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> None:
+        """Train and keep this fit unless the cache has it: the fits-ahead thread's ``train``."""
+        found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        if found is None:
+            return  # no key: the claim trains it anyway
+        key = fit_key.key(found)
+        with self._turn(key):
+            if self.path(key).is_file():
+                return
+            result = fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+            self._count("trained")
+            self._count("ahead", key, self._ahead_keys)
+            self._write(key, result)
 
     def kept(
         self,
@@ -88,14 +143,30 @@ class FitCache:
         """``compute()``, a grader-side computation (a sweep) that returns named tensors, from the
         cache when it holds this very computation: ``what`` with ``inputs``, the source of
         ``modules`` (every module it runs), on ``device``."""
-        found = fit_key.computation_material(what, inputs, modules=modules, device=device)
-        key = fit_key.key(found)
-        entry = self._read(key, lambda entry: _valid_tensors(entry, key))
-        if entry is not None:
-            self.hits += 1
-            return dict(entry["tensors"])
+        key = fit_key.key(
+            fit_key.computation_material(what, inputs, modules=modules, device=device)
+        )
+        with self._turn(key):
+            entry = self._read(key, lambda entry: _valid_tensors(entry, key))
+            if entry is None:
+                return self._compute(key, compute)
+        self._count("hits", key, self._read_keys)
+        return dict(entry["tensors"])
+
+    def kept_ahead(self, what, inputs, compute, *, modules, device="cpu") -> None:
+        """Compute and keep ``compute()`` unless the cache has it: the fits-ahead thread's
+        ``kept``."""
+        key = fit_key.key(
+            fit_key.computation_material(what, inputs, modules=modules, device=device)
+        )
+        with self._turn(key):
+            if not self.path(key).is_file():
+                self._compute(key, compute)
+                self._count("ahead", key, self._ahead_keys)
+
+    def _compute(self, key: str, compute) -> dict[str, torch.Tensor]:
         tensors = {name: t.detach().cpu().clone() for name, t in compute().items()}
-        self.trained += 1
+        self._count("trained")
         self._store(key, {"key": key, "tensors": tensors, "digest": _tensors_digest(tensors)})
         return tensors
 
@@ -110,7 +181,7 @@ class FitCache:
                 return entry
         except Exception:  # any way an entry can be broken: it is trained again, not trusted
             pass
-        self.rejected += 1
+        self._count("rejected")
         return None
 
     def _write(self, key: str, result: FitResult) -> None:

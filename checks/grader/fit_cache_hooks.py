@@ -1,5 +1,6 @@
-"""The fit cache's options, report lines and fixtures (``train``, ``kept``); the cache itself is
-``fit_cache``, imported only once the box has started (it imports torch; plugin.py)."""
+"""The fit cache's options, report lines and fixtures (``train``, ``kept``), and the thread that
+fits ahead (``fits_ahead``); the cache itself is ``fit_cache``, imported only once the box has
+started (it imports torch; plugin.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from checks.grader.devices import requested_devices
+
 if TYPE_CHECKING:
     from checks.grader.fit_cache import FitCache
 
 _CACHE = pytest.StashKey["FitCache | None"]()
+_AHEAD = pytest.StashKey[object]()  # a fits_ahead.FitsAhead (it is imported only when used)
 CACHE_NAME = "fit-cache"  # under pytest's cache folder: .pytest_cache/d/fit-cache
 
 
@@ -27,6 +31,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--no-fit-cache",
         action="store_true",
         help="train every grader-side fit, reading and writing no fit cache",
+    )
+    group.addoption(
+        "--no-fits-ahead",
+        action="store_true",
+        help="train the grader's fits only when a claim asks for one (not ahead, in a thread)",
     )
 
 
@@ -57,13 +66,44 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"lessons: fit cache {where} (--fit-cache DIR, --no-fit-cache)"
 
 
+def _fits_ahead(config: pytest.Config) -> bool:
+    return bool(
+        config.stash.get(_CACHE, None) is not None
+        and not config.getoption("no_fits_ahead")
+        and not config.getoption("collectonly")
+        and not hasattr(config, "workerinput")  # a pytest-xdist worker: each would fit them all
+        and "cpu" in requested_devices(config)
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _fits_ahead(session.config):
+        from checks.grader import fits_ahead
+
+        cache = session.config.stash[_CACHE]
+        session.config.stash[_AHEAD] = fits_ahead.start(cache, session.items)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    ahead = session.config.stash.get(_AHEAD, None)
+    if ahead is not None:
+        ahead.stop()
+
+
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cache = config.stash.get(_CACHE, None)
     if cache is not None and (cache.hits or cache.trained or cache.rejected):
         broken = f", {cache.rejected} broken entries trained again" if cache.rejected else ""
+        ahead = ""
+        if cache.ahead:
+            unused = f", {cache.unused_ahead} not asked for" if cache.unused_ahead else ""
+            ahead = f" ({cache.ahead} ahead of the claims{unused})"
         terminalreporter.write_line(
-            f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{broken}"
+            f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{ahead}{broken}"
         )
+    found = config.stash.get(_AHEAD, None)
+    for error in found.errors if found else ():
+        terminalreporter.write_line(f"fits ahead: {error} (the claims trained it themselves)")
 
 
 @pytest.fixture(scope="session")

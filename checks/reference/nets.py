@@ -25,6 +25,13 @@ def relu_model(width: int, seed: int = 1) -> torch.nn.Sequential:
         )
 
 
+def line_model(seed: int = 1) -> torch.nn.Linear:
+    """``torch.manual_seed(seed)`` then ``Linear(1, 1)``: the answer to
+    ``piecewise_linear.build_model``."""
+    with lecture_seed(seed):
+        return torch.nn.Linear(in_features=1, out_features=1, bias=True)
+
+
 class MOOYAHO(torch.nn.Module):
     """The lecture's ``MOOYAHO`` layer: ``sigmoid(200 x)``, almost a step at 0.
 

@@ -1,0 +1,129 @@
+"""Fits ahead: the grader's fits and sweeps that a correct lesson's claims will ask for, trained
+into the fit cache by a thread while the claims wait on the lesson's process (issue 18).
+
+A cold ``pytest lessons`` spent ~8.7 s in the grader's own fits and sweeps, one after another,
+each while the lesson's process sat idle, and the other way round while the lesson drew and
+trained: on two cores, one was always waiting. A checks module may say which fits its claims
+will ask for when the lesson is right::
+
+    def fits_ahead(train, kept, device, fixtures):
+        if "two_nodes" in fixtures:
+            X, y = piecewise_data()
+            train(nets.relu_model(2, 1), X, y, lr=LR, epochs=EPOCHS, device=device)
+
+with the ``train`` and ``kept`` fixtures' signatures; ``fixtures`` holds the names of every
+fixture the module's selected tests use (so a grading run, without figures, or a ``-k``
+selection asks only for what its tests need). The plugin calls it once collection is
+done, in the claims' thread (the lecture's builders seed torch's global generator, which
+another thread must not share), and a thread trains what it asked for through the fit cache,
+lesson by lesson in the claims' order. Nothing about a grade changes: the cache is keyed by
+everything a fit's result depends on, so a claim reads a fit trained ahead only when it asks for
+that very fit (a student's net or data that differ in one bit is another key, trained by the
+claim as before), and a claim that asks for a fit being trained waits for it instead of
+training it twice (``FitCache._turn``).
+
+Only where a fit cache is on, on the CPU, not in a pytest-xdist worker (two would train the
+same fits), for the modules of which a selected test uses a fit (``train`` or ``kept`` among its
+fixtures). The thread sets the claims' thread's denormal mode (a thread's own) and stops after
+the fit it is in when the session ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import partial
+
+import pytest
+
+HOOK = "fits_ahead"
+FIXTURES = ("train", "kept")
+
+
+class Recorder:
+    """``train`` and ``kept`` for a ``fits_ahead`` function: each call becomes a job."""
+
+    def __init__(self, cache) -> None:
+        self.cache = cache
+        self.jobs: list[Callable[[], None]] = []
+
+    def train(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> None:
+        self.jobs.append(
+            partial(
+                self.cache.fit_ahead,
+                model,
+                X,
+                y,
+                lr=lr,
+                epochs=epochs,
+                device=device,
+                engine=engine,
+            )
+        )
+
+    def kept(self, what, inputs, compute, *, modules, device="cpu") -> None:
+        self.jobs.append(
+            partial(self.cache.kept_ahead, what, inputs, compute, modules=modules, device=device)
+        )
+
+
+def modules_to_fit(items: list[pytest.Item]) -> list[tuple[object, frozenset[str]]]:
+    """The checks modules, in the claims' order, with a ``fits_ahead`` and a selected test
+    that uses a fit, each with the fixtures its selected tests use."""
+    found: dict[int, tuple[object, set[str]]] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        names = set(getattr(item, "fixturenames", ()))
+        if module is not None and callable(getattr(module, HOOK, None)) and names & set(FIXTURES):
+            found.setdefault(id(module), (module, set()))[1].update(names)
+    return [(module, frozenset(names)) for module, names in found.values()]
+
+
+class FitsAhead:
+    """The thread, its jobs, and what went wrong in them (a broken job costs speed, no grade)."""
+
+    def __init__(self, jobs: list[Callable[[], None]], flushed: bool) -> None:
+        self.jobs = jobs
+        self.flushed = flushed
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fits-ahead", daemon=True)
+
+    def start(self) -> None:
+        if self.jobs:
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the job running now; return once the thread has ended."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        from checks.grader.denormals import set_denormals_flushed
+
+        set_denormals_flushed(self.flushed)  # the mode is a thread's own: the claims' one
+        for job in self.jobs:
+            if self._stop.is_set():
+                return
+            try:
+                job()
+            except Exception as exc:  # the claim that needs this fit trains it, as without us
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+
+def start(cache, items: list[pytest.Item], device: str = "cpu") -> FitsAhead:
+    """Ask each module what to fit (in this thread), then start the thread on it."""
+    from checks.grader.denormals import denormals_flushed
+
+    recorder = Recorder(cache)
+    errors = []
+    for module, fixtures in modules_to_fit(items):
+        try:
+            getattr(module, HOOK)(recorder.train, recorder.kept, device, fixtures)
+        except Exception as exc:
+            errors.append(f"{module.__name__}.{HOOK}: {type(exc).__name__}: {exc}")
+    ahead = FitsAhead(recorder.jobs, denormals_flushed())
+    ahead.errors.extend(errors)
+    ahead.start()
+    return ahead
