@@ -73,7 +73,19 @@ def _fits_ahead(config: pytest.Config) -> bool:
         and not config.getoption("collectonly")
         and not hasattr(config, "workerinput")  # a pytest-xdist worker: each would fit them all
         and "cpu" in requested_devices(config)
+        and _no_fork_ahead(config)
     )
+
+
+def _no_fork_ahead(config: pytest.Config) -> bool:
+    """Whether the grader forks no process while the thread may run. The fallback sandbox (no
+    bubblewrap) forks a new zygote from the grader when a lesson killed its own: a fork
+    taken while the thread is inside torch could leave the child a lock that is never released.
+    A box's zygote is exec'd (bwrap), and ``--no-sandbox`` forks nothing."""
+    from checks.grader.sandbox.hooks import SANDBOX
+
+    sandbox = config.stash.get(SANDBOX, None)
+    return sandbox is None or sandbox.zygote.settings.box
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
