@@ -79,12 +79,35 @@ def test_a_broken_fits_ahead_is_reported_and_the_claims_train_as_before(tmp_path
         train(*_line(), lr=0.1, epochs=20)
         raise RuntimeError("a typo in fits_ahead")
 
-    module = SimpleNamespace(__name__="checks.check_toy", fits_ahead=broken)
-    cache = FitCache(tmp_path)
-    ahead = fits_ahead.start(cache, [SimpleNamespace(module=module, fixturenames=["train"])])
+    lessons = _course(tmp_path, "def f():\n    return 1\n")
+    module = SimpleNamespace(__name__="checks.check_toy", __file__="checks/check_toy.py",
+                             fits_ahead=broken)  # fmt: skip
+    cache = FitCache(tmp_path / "cache")
+    items = [SimpleNamespace(module=module, fixturenames=["train"])]
+    ahead = fits_ahead.start(cache, items, lessons)
     ahead.stop()
     assert ahead.errors == ["checks.check_toy.fits_ahead: RuntimeError: a typo in fits_ahead"]
     assert cache.ahead == 1  # what it asked for before the error still trained
+
+
+def test_a_lesson_with_a_homework_stub_left_gets_nothing_fitted_ahead(tmp_path):
+    """A release's untouched homework fails its claims before they train (measured: 3 sweeps
+    trained ahead for the untouched release, none read)."""
+    asked = []
+    module = SimpleNamespace(__name__="checks.check_toy", __file__="checks/check_toy.py",
+                             fits_ahead=lambda *args: asked.append(args))  # fmt: skip
+    items = [SimpleNamespace(module=module, fixturenames=["train"])]
+    stub = 'def f():\n    raise NotImplementedError("Homework (toy): return 1")\n'
+    for source, expected in ((stub, 0), ("def f():\n    return 1\n", 1)):
+        fits_ahead.start(FitCache(tmp_path / "cache"), items, _course(tmp_path, source)).stop()
+        assert len(asked) == expected
+    assert not fits_ahead.homework_done(module, tmp_path / "nowhere")
+
+
+def _course(root: Path, lesson: str) -> Path:
+    (root / "lessons").mkdir(exist_ok=True)
+    (root / "lessons" / "toy.py").write_text(lesson)
+    return root / "lessons"
 
 
 def test_the_courses_fits_ahead_are_fits_its_claims_ask_for(tmp_path):

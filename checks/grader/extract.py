@@ -6,9 +6,10 @@ comment or its function's docstring. ``pybabel extract`` collects them here into
 (``checks/grader/locale``), where their Korean is written; the report card translates a reason by
 matching it against the catalog's messages (``checks.grader.i18n.Language.reason``).
 
-- ``extract_claims`` (``checks/check_*.py``): every string and f-string outside docstrings,
-  decorators (the claim's sentence is its docstring and marker's ``ko=``) and one-word dict keys
-  that has an English word, plus the usual ``N_()``/``_()`` messages. An f-string becomes a template: each
+- ``extract_claims`` (``checks/check_*.py``): every string and f-string that has an English word,
+  but docstrings, decorators (the claim's sentence is its docstring and marker's ``ko=``),
+  one-word dict keys and one-word names tested with ``in``; plus the usual ``N_()``/``_()``
+  messages. An f-string becomes a template: each
   ``{expression:spec}`` is a field named after its expression (``{float(off):.3g}`` ->
   ``{float_off:.3g}``), which a translator keeps.
 - ``extract_homework`` (``lessons/*.py``): the hint each solution block's stub will say
@@ -93,6 +94,12 @@ def claim_messages(source: str) -> Iterator[tuple[int, str]]:
             skipped.update(id(n) for n in ast.walk(node) if n is not node)
         if isinstance(node, ast.Dict):  # a one-word key is a field name ("epochs"), not a message
             skipped.update(id(key) for key in node.keys if _is_word(key))
+        if (  # nor is a one-word name looked up: "sweep" in fixtures (a fits_ahead function)
+            isinstance(node, ast.Compare)
+            and _is_word(node.left)
+            and all(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+        ):
+            skipped.add(id(node.left))
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue

@@ -90,10 +90,11 @@ def _no_fork_ahead(config: pytest.Config) -> bool:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if _fits_ahead(session.config):
-        from checks.grader import fits_ahead
+        from checks.grader import collection, fits_ahead
 
         cache = session.config.stash[_CACHE]
-        session.config.stash[_AHEAD] = fits_ahead.start(cache, session.items)
+        lessons = session.config.rootpath / collection.LESSONS_DIR
+        session.config.stash[_AHEAD] = fits_ahead.start(cache, session.items, lessons)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
