@@ -170,13 +170,15 @@ def test_pytest_lessons_takes_a_fraction_of_the_lecture_once(
     benchmark_on, pytestconfig, tmp_path, cache
 ):
     """Issue 18: ``pytest lessons`` on the instructor's copy takes at most 0.8x the lecture's code
-    run once with an empty fit cache, and at most 0.3x when rerun with the cache it filled."""
+    run once with an empty fit cache (and figure cache: pytest's cache folder is the round's
+    own), and at most 0.3x when rerun with the caches it filled."""
     root = pytestconfig.rootpath
     folders = iter(range(100))
     baseline = []
 
     def lessons(folder: Path) -> list[str]:
-        return [sys.executable, "-m", "pytest", "lessons", "-q", "--fit-cache", str(folder)]
+        cached = ["--fit-cache", str(folder), "-o", f"cache_dir={folder / 'pytest-cache'}"]
+        return [sys.executable, "-m", "pytest", "lessons", "-q", *cached]
 
     def setup():  # the lecture once before each timed run; a warm run's cache is filled first
         folder = tmp_path / f"fit-cache-{next(folders)}"
