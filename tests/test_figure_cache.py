@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from checks.grader.figure_cache import FigureCache, folder_digest
 
@@ -45,6 +46,7 @@ SCALE = 1
 
 CHECKS = '''\
 import pytest
+import torch
 
 
 @pytest.mark.claim(points=1)
@@ -141,3 +143,14 @@ def test_code_digest_sees_an_edit_but_not_compiled_files_or_snapshots(tmp_path: 
     assert folder_digest(tmp_path / "lessons") == before
     (tmp_path / "lessons" / "toy.py").write_text("A = 2\n")
     assert folder_digest(tmp_path / "lessons") != before
+
+
+def test_a_diverged_nets_weights_are_unchanged_when_their_bits_are():
+    """learning_rate's figures send fits whose weights are NaN: NaN != NaN, but the same bits
+    are the same argument (the two figures were drawn on every rerun until this)."""
+    from checks.grader.sandbox.proxy import _same_state
+
+    nan = torch.tensor([float("nan"), 1.0])
+    assert _same_state({"w": nan}, {"w": nan.clone()})
+    assert not _same_state({"w": nan}, {"w": torch.tensor([float("nan"), 2.0])})
+    assert not _same_state({"w": torch.tensor([0.0])}, {"w": torch.tensor([-0.0])})

@@ -158,9 +158,15 @@ def _figure_call(figures, client, side, request, encoder, sent, what: str):
 
 
 def _same_state(old: dict, new: dict) -> bool:
-    return old.keys() == new.keys() and all(
-        old[name].shape == new[name].shape and torch.equal(old[name], new[name]) for name in old
-    )
+    """The same tensors bit for bit (a diverged fit's NaN weights equal themselves here)."""
+    return old.keys() == new.keys() and all(_same_bits(old[name], new[name]) for name in old)
+
+
+def _same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    a, b = a.detach().cpu().contiguous().reshape(-1), b.detach().cpu().contiguous().reshape(-1)
+    return torch.equal(a.view(torch.uint8), b.view(torch.uint8))
 
 
 def _result(client, side: GraderSide, reply, buffers, sent, tensors):
