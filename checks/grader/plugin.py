@@ -19,12 +19,13 @@ from checks.grader.sandbox.hooks import start_box
 def pytest_configure(config: pytest.Config) -> None:
     start_box(config)
     with frozen_imports():  # the long-lived heap, out of the garbage collector's full passes
-        import matplotlib.figure  # noqa: F401
         import torch  # noqa: F401
 
         import lessons._diagrams
-        import lessons._plots
         import lessons._train  # noqa: F401
+    # Not matplotlib (~0.4 s): beside a box the lessons draw in their own process, and a figure
+    # comes here as PNG bytes. What draws in this process imports it (--no-sandbox: the lessons;
+    # the fallback: its zygote's preload, before it forks).
 
 
 pytest_plugins = [

@@ -42,15 +42,14 @@ class FigureSnapshotExtension(PNGImageSnapshotExtension):
         return type(cls.__name__, (cls,), {"tolerance": tolerance, "results_dir": results_dir})
 
     def serialize(self, data, **kwargs) -> bytes:
-        from matplotlib.figure import Figure  # imported late: the box starts first (plugin.py)
+        from checks.grader.sandbox.values import RenderedFigure, is_figure
 
-        from checks.grader.sandbox.values import RenderedFigure
-        from lessons._plots import to_png
-
-        if isinstance(data, Figure):
-            data = to_png(data)
-        elif isinstance(data, RenderedFigure):  # drawn in the lesson's process, as to_png draws
+        if isinstance(data, RenderedFigure):  # drawn in the lesson's process, as to_png draws
             data = data.png
+        elif is_figure(data):  # drawn here (--no-sandbox): matplotlib is loaded already
+            from lessons._plots import to_png
+
+            data = to_png(data)
         return super().serialize(data, **kwargs)
 
     def read_snapshot_data_from_location(self, *, snapshot_location: str, **kwargs):
