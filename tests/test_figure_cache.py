@@ -154,3 +154,11 @@ def test_a_diverged_nets_weights_are_unchanged_when_their_bits_are():
     assert _same_state({"w": nan}, {"w": nan.clone()})
     assert not _same_state({"w": nan}, {"w": torch.tensor([float("nan"), 2.0])})
     assert not _same_state({"w": torch.tensor([0.0])}, {"w": torch.tensor([-0.0])})
+
+
+def test_code_digest_does_not_follow_a_link_to_a_folder(tmp_path: Path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "toy.py").write_text("A = 1\n")
+    before = folder_digest(tmp_path / "lessons")
+    (tmp_path / "lessons" / "everything").symlink_to("/")
+    assert folder_digest(tmp_path / "lessons") == before

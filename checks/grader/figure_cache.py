@@ -55,8 +55,14 @@ def folder_digest(*folders: Path) -> str:
     snapshots (a figure is compared with the snapshot of the day on every run)."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if SKIPPED.intersection(path.parts) or not path.is_file():
+        found = []
+        # os.walk does not follow a link to a folder (a lessons/ holding a link to / would
+        # hash the disk); a linked file is read, as Python imports it.
+        for parent, folders_here, names in os.walk(folder):
+            folders_here[:] = sorted(f for f in folders_here if f not in SKIPPED)
+            found += [Path(parent, name) for name in names]
+        for path in sorted(found):
+            if not path.is_file():
                 continue
             digest.update(f"{path.relative_to(folder)}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
