@@ -137,3 +137,57 @@ def test_a_broken_image_still_writes_a_failing_result(autograder):
     )
     assert_gradescope_results(data)
     assert data["score"] == 0 and "could not run" in data["output"]
+
+
+LINE_LESSON = "def slope():\n    return 2.0\n"
+LINE_CLAIM = '''\
+import pytest
+import torch
+
+
+@pytest.mark.claim(points=1)
+def test_a_line_fits_the_slope(lesson, train):
+    """A line trained on y = slope() * x ends near it."""
+    X = torch.linspace(-1, 1, 20).reshape(20, 1)
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(0.5), model.bias.fill_(0.0)
+    fit = train(model, X, float(lesson.slope()) * X, lr=0.1, epochs=300)
+    assert float(fit.losses[-1]) < 0.01
+'''
+
+
+def test_the_image_keeps_the_courses_fits_for_every_submission(tmp_path):
+    """setup.sh's ``autograder --warm`` grades the course's own lessons once into
+    /autograder/fit-cache; a submission's run then reads the fit instead of training it, and a
+    submission whose fit differs trains its own (another key)."""
+    course = make_project(tmp_path / "course", {"line": LINE_LESSON}, {"line": LINE_CLAIM})
+    gradescope.build(course, tmp_path / "autograder.zip")
+    root = tmp_path / "autograder"
+    unzip(tmp_path / "autograder.zip", root / "source")
+    assert "checks.grader.autograder --warm" in (root / "source" / "setup.sh").read_text()
+    warmed = subprocess.run(
+        [sys.executable, "-m", "checks.grader.autograder", "--warm", "--root", str(root)],
+        cwd=root / "source",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert warmed.returncode == 0, warmed.stdout[-3000:] + warmed.stderr[-3000:]
+    assert len(list((root / "fit-cache").rglob("*.pt"))) == 1
+    assert not (root / "results").exists()  # the warm-up grades no submission
+
+    for slope, read in (("2.0", "1 fit(s) read, 0 trained"), ("3.0", "0 fit(s) read, 1 trained")):
+        write_files(root / "submission", {"lessons/line.py": LINE_LESSON.replace("2.0", slope)})
+        done = subprocess.run(
+            [str(root / "source" / "run_autograder")],
+            env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert f"fit cache: {read}" in done.stdout, done.stdout[-3000:]
+        data = json.loads((root / "results" / "results.json").read_text())
+        assert data["score"] == 1, data

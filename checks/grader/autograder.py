@@ -24,6 +24,9 @@ from checks.grader.collection import LESSONS_DIR
 from checks.grader.submissions import course_lessons, files_in, place
 
 DEFAULT_TIMEOUT = 1200.0  # s; set Gradescope's own limit above it, so this one speaks first
+# The grader's fits, kept beside the project (root-only, 0700; never in a lesson's box): filled
+# once when Gradescope builds the image (setup.sh: ``--warm``), read by every submission's run.
+FIT_CACHE = "fit-cache"
 LOG_SHOWN = 4000  # characters of the run's log a failed result shows
 
 
@@ -64,7 +67,9 @@ def grade(root: Path, *, timeout: float) -> dict:
     grading_run.adopt_orphans()  # what the run leaves behind is killed before results are written
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         results, log = Path(scratch) / "results.json", Path(scratch) / "pytest.log"
-        finished = grading_run.run(source, results, log, timeout=timeout)
+        finished = grading_run.run(
+            source, results, log, timeout=timeout, fit_cache=root / FIT_CACHE
+        )
         log_text = log.read_text(encoding="utf-8", errors="replace")
         print(log_text)  # Gradescope shows run_autograder's output to instructors
         trouble = finished.trouble()
@@ -86,6 +91,21 @@ def grade(root: Path, *, timeout: float) -> dict:
     return data
 
 
+def warm(root: Path, *, timeout: float) -> int:
+    """Grade the project at ``root/source`` as shipped (the instructor's lessons) once, keeping
+    its fits in ``root/fit-cache``: each submission's run then reads the fits a correct lesson
+    asks for instead of training them (a fit is keyed by everything its result depends on, so
+    a student's other net or data still trains, and a machine with another CPU or torch reads
+    none). Returns the run's exit code; setup.sh goes on without a cache if it fails."""
+    with tempfile.TemporaryDirectory(prefix="autograder-warm-") as scratch:
+        results, log = Path(scratch) / "results.json", Path(scratch) / "pytest.log"
+        finished = grading_run.run(
+            root / "source", results, log, timeout=timeout, fit_cache=root / FIT_CACHE
+        )
+        print(log.read_text(encoding="utf-8", errors="replace")[-LOG_SHOWN:])
+    return 0 if finished.returncode == 0 else 1
+
+
 def write(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -105,7 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=float(os.environ.get("AUTOGRADER_TIMEOUT", DEFAULT_TIMEOUT)),
     )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="grade the project's own lessons once, keeping its fits for every submission "
+        "(setup.sh); writes no results.json",
+    )
     args = parser.parse_args(argv)
+    if args.warm:
+        return warm(args.root, timeout=args.timeout)
     started = time.monotonic()
     try:
         data = grade(args.root, timeout=args.timeout)

@@ -4,7 +4,8 @@ The zip holds the project's committed files (``checks.grader.project_copy``: sol
 hidden claims included; Gradescope never shows them to students) and, at its top level, the two
 scripts Gradescope runs: ``setup.sh`` once when it builds the image (Python, a virtual
 environment, and this project with the pinned versions: ``pip install -c constraints.txt -e .``,
-from PyPI), and ``run_autograder`` for every submission (``checks.grader.autograder``: the
+from PyPI; then the course graded once on its own lessons, to keep the grader's fits in
+``/autograder/fit-cache`` for every submission: ``autograder --warm``), and ``run_autograder`` for every submission (``checks.grader.autograder``: the
 student's lesson files into the project, ``pytest lessons``, ``/autograder/results/results.json``;
 a valid failing results.json if anything goes wrong). Files are stored in name order with a fixed
 date, so the same commit gives the same zip.
@@ -31,6 +32,10 @@ apt-get update
 apt-get install -y --no-install-recommends python3 python3-venv python3-pip bubblewrap
 python3 -m venv "$root/venv"
 "$root/venv/bin/pip" install --no-cache-dir -c "$source_dir/constraints.txt" -e "$source_dir"
+# The grader's fits for every submission, trained once here (a correct lesson's are then read,
+# not trained: ~9 s a submission on 2 cores); without them each submission trains its own.
+(cd "$source_dir" && AUTOGRADER_ROOT="$root" "$root/venv/bin/python" -m checks.grader.autograder --warm) \
+    || echo "setup.sh: the fit cache was not filled; every submission trains its fits"
 """
 
 RUN_AUTOGRADER = """\
