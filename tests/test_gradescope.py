@@ -144,23 +144,32 @@ LINE_CLAIM = '''\
 import pytest
 import torch
 
+X = torch.linspace(-1, 1, 20).reshape(20, 1)
+
+
+def _line():
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(0.5), model.bias.fill_(0.0)
+    return model
+
+
+def fits_ahead(train, kept, device, fixtures):
+    train(_line(), X, 2.0 * X, lr=0.1, epochs=300, device=device)
+
 
 @pytest.mark.claim(points=1)
 def test_a_line_fits_the_slope(lesson, train):
     """A line trained on y = slope() * x ends near it."""
-    X = torch.linspace(-1, 1, 20).reshape(20, 1)
-    model = torch.nn.Linear(1, 1)
-    with torch.no_grad():
-        model.weight.fill_(0.5), model.bias.fill_(0.0)
-    fit = train(model, X, float(lesson.slope()) * X, lr=0.1, epochs=300)
+    fit = train(_line(), X, float(lesson.slope()) * X, lr=0.1, epochs=300)
     assert float(fit.losses[-1]) < 0.01
 '''
 
 
 def test_the_image_keeps_the_courses_fits_for_every_submission(tmp_path):
-    """setup.sh's ``autograder --warm`` grades the course's own lessons once into
-    /autograder/fit-cache; a submission's run then reads the fit instead of training it, and a
-    submission whose fit differs trains its own (another key)."""
+    """setup.sh's ``autograder --warm`` trains the checks' ``fits_ahead`` into
+    /autograder/fit-cache (the image's lessons are stubs: nothing of them runs); a submission's
+    run then reads the fit instead of training it, and one whose fit differs trains its own."""
     course = make_project(tmp_path / "course", {"line": LINE_LESSON}, {"line": LINE_CLAIM})
     gradescope.build(course, tmp_path / "autograder.zip")
     root = tmp_path / "autograder"
@@ -177,6 +186,10 @@ def test_the_image_keeps_the_courses_fits_for_every_submission(tmp_path):
     assert warmed.returncode == 0, warmed.stdout[-3000:] + warmed.stderr[-3000:]
     assert len(list((root / "fit-cache").rglob("*.pt"))) == 1
     assert not (root / "results").exists()  # the warm-up grades no submission
+    assert (
+        "Homework (line)" not in LINE_LESSON
+        and "fit cache: 0 fit(s) read, 1 trained" in warmed.stdout
+    )
 
     for slope, read in (("2.0", "1 fit(s) read, 0 trained"), ("3.0", "0 fit(s) read, 1 trained")):
         write_files(root / "submission", {"lessons/line.py": LINE_LESSON.replace("2.0", slope)})

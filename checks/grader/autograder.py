@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,18 +93,27 @@ def grade(root: Path, *, timeout: float) -> dict:
 
 
 def warm(root: Path, *, timeout: float) -> int:
-    """Grade the project at ``root/source`` as shipped (the instructor's lessons) once, keeping
-    its fits in ``root/fit-cache``: each submission's run then reads the fits a correct lesson
-    asks for instead of training them (a fit is keyed by everything its result depends on, so
+    """Train into ``root/fit-cache`` every fit the checks' ``fits_ahead`` ask for (the
+    lecture's nets on the lecture's data; the image's lessons are stubs, and the course's
+    solutions are never in it): each submission's run then reads the fits a correct lesson
+    asks for instead of training them. A fit is keyed by everything its result depends on, so
     a student's other net or data still trains, and a machine with another CPU or torch reads
-    none). Returns the run's exit code; setup.sh goes on without a cache if it fails."""
-    with tempfile.TemporaryDirectory(prefix="autograder-warm-") as scratch:
-        results, log = Path(scratch) / "results.json", Path(scratch) / "pytest.log"
-        finished = grading_run.run(
-            root / "source", results, log, timeout=timeout, fit_cache=root / FIT_CACHE
-        )
-        print(log.read_text(encoding="utf-8", errors="replace")[-LOG_SHOWN:])
-    return 0 if finished.returncode == 0 else 1
+    none. Run as a grading run is (its settings make the keys), with ``--collect-only``: no
+    lesson runs. Returns pytest's exit code; setup.sh goes on without a cache if it fails."""
+    args = grading_run.pytest_args(Path(os.devnull), root / FIT_CACHE)
+    args = [a for a in args if a not in ("--grade-json", os.devnull)]
+    command = [sys.executable, "-m", "pytest", *args, "--collect-only", "-q", "--fits-ahead-only"]
+    done = subprocess.run(
+        command,
+        cwd=root / "source",
+        env=grading_run.environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    print(done.stdout[-LOG_SHOWN:] + done.stderr[-LOG_SHOWN:])
+    return done.returncode
 
 
 def write(path: Path, data: dict) -> None:

@@ -33,6 +33,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="train every grader-side fit, reading and writing no fit cache",
     )
     group.addoption(
+        "--fits-ahead-only",
+        action="store_true",
+        help="with --collect-only: train every fit the checks' fits_ahead ask for into the fit "
+        "cache, whatever the lessons hold, and run nothing (Gradescope's setup.sh)",
+    )
+    group.addoption(
         "--no-fits-ahead",
         action="store_true",
         help="train the grader's fits only when a claim asks for one (not ahead, in a thread)",
@@ -89,12 +95,31 @@ def _no_fork_ahead(config: pytest.Config) -> bool:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if config.getoption("fits_ahead_only"):
+        from checks.grader import fits_ahead
+
+        if not config.getoption("collectonly") or config.stash.get(_CACHE, None) is None:
+            raise pytest.UsageError("--fits-ahead-only goes with --collect-only and a fit cache")
+        errors = fits_ahead.fill(config.stash[_CACHE], session.items)
+        config.stash[_AHEAD] = _Filled(errors)
+        return
     if _fits_ahead(session.config):
         from checks.grader import collection, fits_ahead
 
         cache = session.config.stash[_CACHE]
         lessons = session.config.rootpath / collection.LESSONS_DIR
         session.config.stash[_AHEAD] = fits_ahead.start(cache, session.items, lessons)
+
+
+class _Filled:
+    """What ``--fits-ahead-only`` left to report: its errors (no thread to stop)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+
+    def stop(self) -> None:
+        pass
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

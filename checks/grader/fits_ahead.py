@@ -129,21 +129,48 @@ class FitsAhead:
                 self.errors.append(f"{type(exc).__name__}: {exc}")
 
 
+class _Every(frozenset):
+    """Every fixture name: ``fill`` asks a module for all of its fits."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def _record(cache, items, lessons: Path | None, device: str) -> tuple[list, list[str]]:
+    """The jobs each module asks for (all of them when ``lessons`` is None), and the errors."""
+    recorder = Recorder(cache)
+    errors = []
+    for module, fixtures in modules_to_fit(items):
+        if lessons is not None and not homework_done(module, lessons):
+            continue
+        try:
+            wanted = fixtures if lessons is not None else _Every()
+            getattr(module, HOOK)(recorder.train, recorder.kept, device, wanted)
+        except Exception as exc:
+            errors.append(f"{module.__name__}.{HOOK}: {type(exc).__name__}: {exc}")
+    return recorder.jobs, errors
+
+
 def start(cache, items: list[pytest.Item], lessons: Path, device: str = "cpu") -> FitsAhead:
     """Ask each module whose homework is done what to fit (in this thread), then start the
     thread on it."""
     from checks.grader.denormals import denormals_flushed
 
-    recorder = Recorder(cache)
-    errors = []
-    for module, fixtures in modules_to_fit(items):
-        if not homework_done(module, lessons):
-            continue
-        try:
-            getattr(module, HOOK)(recorder.train, recorder.kept, device, fixtures)
-        except Exception as exc:
-            errors.append(f"{module.__name__}.{HOOK}: {type(exc).__name__}: {exc}")
-    ahead = FitsAhead(recorder.jobs, denormals_flushed())
+    jobs, errors = _record(cache, items, lessons, device)
+    ahead = FitsAhead(jobs, denormals_flushed())
     ahead.errors.extend(errors)
     ahead.start()
     return ahead
+
+
+def fill(cache, items: list[pytest.Item], device: str = "cpu") -> list[str]:
+    """Train every fit every module's ``fits_ahead`` asks for, here and now, whatever its
+    lesson holds (``--fits-ahead-only``: Gradescope's image, whose lessons are stubs); the
+    errors."""
+    jobs, errors = _record(cache, items, None, device)
+    for job in jobs:
+        try:
+            job()
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return errors
