@@ -102,7 +102,7 @@ def warm(root: Path, *, timeout: float) -> int:
     lesson runs. Returns pytest's exit code; setup.sh goes on without a cache if it fails."""
     args = grading_run.pytest_args(Path(os.devnull), root / FIT_CACHE)
     args = [a for a in args if a not in ("--grade-json", os.devnull)]
-    command = [sys.executable, "-m", "pytest", *args, "--collect-only", "-q", "--fits-ahead-only"]
+    command = [sys.executable, "-m", "pytest", *args, "--collect-only", "-qq", "--fits-ahead-only"]
     done = subprocess.run(
         command,
         cwd=root / "source",

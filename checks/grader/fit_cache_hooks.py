@@ -130,7 +130,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cache = config.stash.get(_CACHE, None)
-    if cache is not None and (cache.hits or cache.trained or cache.rejected):
+    found = config.stash.get(_AHEAD, None)
+    if isinstance(found, _Filled):
+        terminalreporter.write_line(
+            f"fit cache: {cache.trained} fit(s) trained and kept for the claims to read "
+            "(--fits-ahead-only)"
+        )
+    elif cache is not None and (cache.hits or cache.trained or cache.rejected):
         broken = f", {cache.rejected} broken entries trained again" if cache.rejected else ""
         ahead = ""
         if cache.ahead:
@@ -139,7 +145,6 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.write_line(
             f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{ahead}{broken}"
         )
-    found = config.stash.get(_AHEAD, None)
     for error in found.errors if found else ():
         terminalreporter.write_line(f"fits ahead: {error} (the claims trained it themselves)")
 
