@@ -41,8 +41,13 @@ ARGS = ["-q", "-s", "-p", "no:randomly", "-p", "no:cacheprovider"]
 def server():
     started = RunServer.start(REPO, grading_run.environment())
     assert started is not None, "no run server on this machine"
+    # As lessons grade spares its own: a grading run in this process (the dead-server test)
+    # sweeps every descendant that is no run's, and this server lives across the module's tests
+    # (seen in CI: killed by that sweep, the next test's request met a broken pipe).
+    grading_run.spare(started.pid)
     yield started
     started.stop()
+    grading_run.spare(started.pid, spared=False)
 
 
 def test_a_forked_run_is_what_a_fresh_interpreter_was(server, tmp_path):

@@ -146,9 +146,12 @@ def run_server():
     """What ``lessons grade`` forks its runs from (a run that imports nothing afresh); None where
     there is none, and the cases start fresh interpreters."""
     server = RunServer.start(REPO, grading_run.environment())
+    if server is not None:  # a grading run in this worker sweeps what is no run's: not this
+        grading_run.spare(server.pid)
     yield server
     if server is not None:
         server.stop()
+        grading_run.spare(server.pid, spared=False)
 
 
 def grade_case(
