@@ -23,10 +23,11 @@ claim as before), and a claim that asks for a fit being trained waits for it ins
 training it twice (``FitCache._turn``).
 
 Only for a lesson whose homework has no stub left (a release's untouched homework fails its
-claims before they train), only where a fit cache is on, on the CPU, not in a pytest-xdist worker (two would train the
-same fits), not beside the fallback sandbox (it may fork the grader; ``fit_cache_hooks``), for
-the modules of which a selected test uses a fit (``train`` or ``kept`` among its fixtures). The thread sets the claims' thread's denormal mode (a thread's own) and stops after
-the fit it is in when the session ends.
+claims before they train), only where a fit cache is on, on the CPU, not in a pytest-xdist
+worker (two would train the same fits), not beside the fallback sandbox (it may fork the
+grader; ``fit_cache_hooks``), for the modules of which a selected test uses a fit (``train`` or
+``kept`` among its fixtures). The thread takes the claims' thread's denormal mode (a thread's
+own) and stops after the fit it is in when the session ends.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """``lessons gradescope OUT.zip``: the autograder zip to upload to a Gradescope assignment.
 
-The zip holds the project's committed files (``checks.grader.project_copy``: solutions and
-hidden claims included; Gradescope never shows them to students) and, at its top level, the two
+The zip holds the project's committed files, trimmed to what grading needs
+(``checks.grader.project_copy``: hidden claims included, each lesson's solutions stubbed as the
+release stubs them; Gradescope never shows them to students) and, at its top level, the two
 scripts Gradescope runs: ``setup.sh`` once when it builds the image (Python, a virtual
 environment, and this project with the pinned versions: ``pip install -c constraints.txt -e .``,
-from PyPI; then the course graded once on its own lessons, to keep the grader's fits in
-``/autograder/fit-cache`` for every submission: ``autograder --warm``), and ``run_autograder`` for every submission (``checks.grader.autograder``: the
-student's lesson files into the project, ``pytest lessons``, ``/autograder/results/results.json``;
-a valid failing results.json if anything goes wrong). Files are stored in name order with a fixed
-date, so the same commit gives the same zip.
+from PyPI; then ``autograder --warm``, which trains the fits every checks module's
+``fits_ahead`` names into ``/autograder/fit-cache`` for every submission to read), and
+``run_autograder`` for every submission (``checks.grader.autograder``: the student's lesson
+files into the project, ``pytest lessons``, ``/autograder/results/results.json``; a valid
+failing results.json if anything goes wrong). Files are stored in name order with a fixed date,
+so the same commit gives the same zip.
 """
 
 from __future__ import annotations

@@ -135,11 +135,12 @@ def _figure_call(figures, client, side, request, encoder, sent, what: str):
     pid and its id; what a figure depends on is the data, the lesson's code and the calls that
     built the object, all in the key). A drawing is kept only if the call changed none of its
     arguments: a hit then does exactly what the call did."""
-    pattern = re.compile(rf"{re.escape(client.token)}:\d+") if client.token else None
+    # A handle is a whole JSON string ("<pid>:<id>"), never part of one a lesson was given.
+    pattern = re.compile(rf'"{re.escape(client.token)}:\d+"') if client.token else None
     text = json.dumps(request, sort_keys=True)
     handles: dict[str, str] = {}
     if pattern is not None:
-        text = pattern.sub(lambda m: handles.setdefault(m[0], f"handle#{len(handles)}"), text)
+        text = pattern.sub(lambda m: handles.setdefault(m[0], f'"handle#{len(handles)}"'), text)
     key = figures.key(client.lesson, text, encoder.buffers)
     png = figures.read(key)
     if png is not None:
