@@ -162,3 +162,23 @@ def test_code_digest_does_not_follow_a_link_to_a_folder(tmp_path: Path):
     before = folder_digest(tmp_path / "lessons")
     (tmp_path / "lessons" / "everything").symlink_to("/")
     assert folder_digest(tmp_path / "lessons") == before
+
+
+def test_the_cache_lines_a_student_reads_have_korean():
+    """`--lang ko` shows the two caches' summary lines in Korean (fields kept)."""
+    from checks.grader.i18n import language
+
+    ko = language("ko")
+    for template in (
+        "figure cache: {hits} figure(s) read, {drawn} drawn and kept",
+        ", {rejected} broken entries drawn again",
+        "fit cache: {hits} fit(s) read, {trained} trained and kept",
+        " ({ahead} ahead of the claims)",
+        " ({ahead} ahead of the claims, {unused} not asked for)",
+        ", {rejected} broken entries trained again",
+    ):
+        translated = ko.gettext(template)
+        assert translated != template and not re.search(
+            r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", translated)
+        )
+        assert set(re.findall(r"\{\w+\}", translated)) == set(re.findall(r"\{\w+\}", template))

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.i18n import LANGUAGE, N_
+
 FORMAT = 1  # bump when the key's material or the entries' layout changes
 CACHE_NAME = "figure-cache"
 SKIPPED = {"__pycache__", "__snapshots__"}
@@ -181,7 +183,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     cache = config.stash.get(_CACHE, None)
     if cache is not None and (cache.hits or cache.drawn or cache.rejected):
-        broken = f", {cache.rejected} broken entries drawn again" if cache.rejected else ""
+        _ = config.stash[LANGUAGE].gettext  # the student's language (--lang)
+        line = _(N_("figure cache: {hits} figure(s) read, {drawn} drawn and kept"))
+        if cache.rejected:
+            line += _(N_(", {rejected} broken entries drawn again"))
         terminalreporter.write_line(
-            f"figure cache: {cache.hits} figure(s) read, {cache.drawn} drawn and kept{broken}"
+            line.format(hits=cache.hits, drawn=cache.drawn, rejected=cache.rejected)
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from checks.grader.devices import requested_devices
+from checks.grader.i18n import LANGUAGE, N_
 
 if TYPE_CHECKING:
     from checks.grader.fit_cache import FitCache
@@ -137,14 +138,17 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             "(--fits-ahead-only)"
         )
     elif cache is not None and (cache.hits or cache.trained or cache.rejected):
-        broken = f", {cache.rejected} broken entries trained again" if cache.rejected else ""
-        ahead = ""
-        if cache.ahead:
-            unused = f", {cache.unused_ahead} not asked for" if cache.unused_ahead else ""
-            ahead = f" ({cache.ahead} ahead of the claims{unused})"
-        terminalreporter.write_line(
-            f"fit cache: {cache.hits} fit(s) read, {cache.trained} trained and kept{ahead}{broken}"
-        )
+        _ = config.stash[LANGUAGE].gettext  # the student's language (--lang)
+        line = _(N_("fit cache: {hits} fit(s) read, {trained} trained and kept"))
+        if cache.ahead and cache.unused_ahead:
+            line += _(N_(" ({ahead} ahead of the claims, {unused} not asked for)"))
+        elif cache.ahead:
+            line += _(N_(" ({ahead} ahead of the claims)"))
+        if cache.rejected:
+            line += _(N_(", {rejected} broken entries trained again"))
+        counts = {"hits": cache.hits, "trained": cache.trained, "ahead": cache.ahead,
+                  "unused": cache.unused_ahead, "rejected": cache.rejected}  # fmt: skip
+        terminalreporter.write_line(line.format(**counts))
     for error in found.errors if found else ():
         terminalreporter.write_line(f"fits ahead: {error} (the claims trained it themselves)")
 
