@@ -100,8 +100,7 @@ def warm(root: Path, *, timeout: float) -> int:
     a student's other net or data still trains, and a machine with another CPU or torch reads
     none. Run as a grading run is (its settings make the keys), with ``--collect-only``: no
     lesson runs. Returns pytest's exit code; setup.sh goes on without a cache if it fails."""
-    args = grading_run.pytest_args(Path(os.devnull), root / FIT_CACHE)
-    args = [a for a in args if a not in ("--grade-json", os.devnull)]
+    args = grading_run.pytest_args(None, root / FIT_CACHE)
     command = [sys.executable, "-m", "pytest", *args, "--collect-only", "-qq", "--fits-ahead-only"]
     done = subprocess.run(
         command,
@@ -138,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warm",
         action="store_true",
-        help="grade the project's own lessons once, keeping its fits for every submission "
-        "(setup.sh); writes no results.json",
+        help="train the fits the checks' fits_ahead name into the fit cache, for every "
+        "submission to read (setup.sh); grades nothing, writes no results.json",
     )
     args = parser.parse_args(argv)
     if args.warm:

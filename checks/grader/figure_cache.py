@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.grader.cache_files import private_cache_folder, write_entry
 from checks.grader.i18n import LANGUAGE, N_
 
 FORMAT = 1  # bump when the key's material or the entries' layout changes
@@ -122,17 +122,8 @@ class FigureCache:
 
     def write(self, key: str, png: bytes) -> None:
         self.drawn += 1
-        path, temporary = self.path(key), None
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as file:
-                file.write(hashlib.sha256(png).hexdigest().encode() + b"\n" + png)
-            os.replace(temporary, path)  # a reader sees the old entry or the new one, never half
-        except OSError:  # a full disk or a read-only folder costs the next run a drawing, no more
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        entry = hashlib.sha256(png).hexdigest().encode() + b"\n" + png
+        write_entry(self.path(key), lambda file: file.write(entry))
 
 
 def active() -> FigureCache | None:
@@ -165,11 +156,9 @@ def _open(config: pytest.Config) -> FigureCache | None:
         or config.getoption("update_snapshots", False)
     ):
         return None
-    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    if cache is None:
+    folder = private_cache_folder(config, CACHE_NAME)
+    if folder is None:
         return None
-    folder = cache.mkdir(CACHE_NAME)
-    folder.chmod(0o700)  # pytest makes its folders readable by all; this one is the grader's
     # The lesson's code draws; the checks and the grader make the calls that built the objects
     # a figure shows; the sandbox's worker renders and encodes it.
     code = folder_digest(config.rootpath / "lessons", Path(__file__).parents[1])

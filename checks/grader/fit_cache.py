@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from pathlib import Path
 import torch
 
 from checks.grader import fit_key
+from checks.grader.cache_files import write_entry
 from lessons._train import FitResult, fit
 
 
@@ -198,24 +197,13 @@ class FitCache:
         self._store(key, entry)
 
     def _store(self, key: str, entry: dict) -> None:
-        path = self.path(key)
-        temporary = None
-        try:
-            self._make_root()
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as file:
-                torch.save(entry, file)
-            os.replace(temporary, path)  # readers see the old entry or the new one, never half
-        except OSError:  # a full disk or a read-only folder costs the next run a fit, no more
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-
-    def _make_root(self) -> None:
-        if not self._made:
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self._made:  # the root too is the grader's alone (a --fit-cache DIR made here)
+            try:
+                self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError:  # a read-only place: the next run trains this fit again, no more
+                return
             self._made = True
+        write_entry(self.path(key), lambda file: torch.save(entry, file))
 
 
 def _tensors_digest(tensors: dict) -> str:

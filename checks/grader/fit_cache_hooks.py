@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from checks.grader.cache_files import private_cache_folder
 from checks.grader.devices import requested_devices
 from checks.grader.i18n import LANGUAGE, N_
 
@@ -59,12 +60,8 @@ def _open(config: pytest.Config) -> FitCache | None:
     if folder:
         path = Path(folder)
         return FitCache(path if path.is_absolute() else config.invocation_params.dir / path)
-    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
-    if cache is None:
-        return None
-    folder = cache.mkdir(CACHE_NAME)
-    folder.chmod(0o700)  # pytest makes its folders readable by all; this one is the grader's
-    return FitCache(folder)
+    folder = private_cache_folder(config, CACHE_NAME)
+    return FitCache(folder) if folder is not None else None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -65,13 +65,14 @@ class Finished:
         return f"pytest exited with code {self.returncode}" + (f" ({meaning})" if meaning else "")
 
 
-def pytest_args(results: Path, fit_cache: Path | None = None) -> list[str]:
-    """pytest's arguments for a run: the student's command, in file order, writing the grade;
-    with ``fit_cache``, the grader's fits are kept there across runs (none without it)."""
+def pytest_args(results: Path | None, fit_cache: Path | None = None) -> list[str]:
+    """pytest's arguments for a run: the student's command, in file order, writing the grade
+    (none without ``results``); with ``fit_cache``, the grader's fits are kept there across runs
+    (none without it)."""
     return [
         "lessons",
         *("-p", "no:randomly", "-p", "no:cacheprovider", "--color=no"),
-        *("--grade-json", str(results)),
+        *(("--grade-json", str(results)) if results is not None else ()),
         *(("--fit-cache", str(fit_cache)) if fit_cache is not None else ()),
     ]
 

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import torch
 
-from checks.grader import figure_cache
+from checks.grader import figure_cache, fit_key
 from checks.grader.i18n import N_
 from checks.grader.sandbox import codec, models
 from checks.grader.sandbox.client import UNREADABLE, SandboxError, WorkerClient, lesson_exception
@@ -145,29 +145,21 @@ def _figure_call(figures, client, side, request, encoder, sent, what: str):
     png = figures.read(key)
     if png is not None:
         return RenderedFigure(png)
-    before = [{name: t.clone() for name, t in models.state(module).items()} for module in sent]
+    before = [_state_digest(module) for module in sent]
     reply, buffers = client.request(
         request, encoder.buffers, what=N_("running {what}").format(what=what)
     )
     value = _result(client, side, reply, buffers, sent, encoder.tensors)
-    unchanged = not reply.get("mutated") and all(
-        _same_state(old, models.state(module)) for old, module in zip(before, sent, strict=True)
-    )
+    unchanged = not reply.get("mutated") and before == [_state_digest(m) for m in sent]
     if isinstance(value, RenderedFigure) and unchanged:
         figures.write(key, value.png)
     return value
 
 
-def _same_state(old: dict, new: dict) -> bool:
-    """The same tensors bit for bit (a diverged fit's NaN weights equal themselves here)."""
-    return old.keys() == new.keys() and all(_same_bits(old[name], new[name]) for name in old)
-
-
-def _same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    a, b = a.detach().cpu().contiguous().reshape(-1), b.detach().cpu().contiguous().reshape(-1)
-    return torch.equal(a.view(torch.uint8), b.view(torch.uint8))
+def _state_digest(module: torch.nn.Module) -> dict[str, str]:
+    """A model's synced state by name, each tensor's dtype, shape and bytes hashed: compared bit
+    for bit (a diverged fit's NaN weights equal themselves here)."""
+    return {name: fit_key.tensor_digest(t) for name, t in models.state(module).items()}
 
 
 def _result(client, side: GraderSide, reply, buffers, sent, tensors):
