@@ -18,7 +18,7 @@ import torch
 from checks.grader.sandbox import codec
 from checks.grader.sandbox.client import SandboxError, lesson_exception
 from checks.grader.sandbox.hooks import _runs_claims
-from checks.grader.sandbox.processes import Settings, Zygote, apply_limits, lessons_name_torch
+from checks.grader.sandbox.processes import Settings, Zygote, apply_limits
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
 
@@ -310,21 +310,6 @@ def test_a_request_cut_short_leaves_no_reply_for_the_next():
         ours.close()
         theirs.close()
         zygote.shutdown()
-
-
-def test_the_optimizer_warm_up_is_for_courses_whoselessons_name_torch(tmp_path):
-    """The zygote warms up an optimizer step (torch._dynamo, ~1.7 s) only for a course that
-    trains: one whose lesson files (not the engine's) mention torch; unreadable counts as yes."""
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    (folder / "_train.py").write_text("import torch\n")  # the engine's: not a lesson
-    (folder / "answer.py").write_text("def answer():\n    return 42\n")
-    assert not lessons_name_torch([str(folder)])
-    (folder / "fits.py").write_text("from torch import optim\n")
-    assert lessons_name_torch([str(folder)])
-    (folder / "fits.py").unlink()
-    (folder / "broken.py").mkdir()  # a name that cannot be read as a file
-    assert lessons_name_torch([str(folder)])
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,6 @@ from pathlib import Path
 # missing here costs its run the import, nothing else.
 PRELOAD = (
     "torch",
-    "torch._dynamo",
     "numpy",
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",

@@ -39,6 +39,7 @@ BOX_MODULES = (
     "values.py",
     "inside.py",
     "heap.py",
+    "lazy_dynamo.py",
 )
 PACKAGE = "lessons_sandbox"  # the name they are imported by inside the box
 COURSE = "/course"  # the box's project root: only lessons/ is there

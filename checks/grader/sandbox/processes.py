@@ -321,7 +321,7 @@ def preload_engine() -> None:
     of loading it again for each lesson (measured: the sandboxed ``pytest lessons`` took 1.45x the
     in-process run without this). Done in the grader rather than the zygote: the grader loads all
     of it anyway for its own claims (reference fits, figures), so it is paid once, not twice, and
-    the first claim never waits for the zygote (~2.4 s, 2.2 s of it torch._dynamo, measured).
+    the first claim never waits for the zygote (~2.4 s measured when torch._dynamo was part of it).
     The engine is the instructor's code, never a student's (no ``lessons.<name>`` is imported
     here); a module that fails to import is left for the worker to report. Nothing here starts
     a thread (counted in /proc/self/task), so forking after it stays safe.
@@ -330,20 +330,22 @@ def preload_engine() -> None:
 
     import lessons
 
+    from . import lazy_dynamo
+
+    lazy_dynamo.install()  # before anything can import the real package
+
     for info in pkgutil.iter_modules(lessons.__path__):
         if info.name.startswith("_"):
             with contextlib.suppress(Exception):
                 importlib.import_module(f"lessons.{info.name}")
-    # A process's first optimizer step imports torch._dynamo (1-1.5 s measured): every worker
-    # whose lesson trains with autograd paid it again. One step on a scalar starts no thread.
-    # Skipped for a course whose lessons never name torch (the machinery's own tests' courses:
-    # ~1.7 s of CPU for each of their runs); a lesson that trains anyway pays it once, no more.
-    if lessons_name_torch(lessons.__path__):
-        with contextlib.suppress(Exception):
-            weight = torch.zeros(1, requires_grad=True)
-            optimizer = torch.optim.SGD([weight], lr=0.1)
-            (2 * weight).sum().backward()
-            optimizer.step()
+    # A process's first optimizer step reaches torch._dynamo: the stand-in answers it
+    # (lazy_dynamo.py; the real package is 1.7 s of CPU that every box paid), and one step on
+    # a scalar warms up what the rest of it loads (3 ms). It starts no thread.
+    with contextlib.suppress(Exception):
+        weight = torch.zeros(1, requires_grad=True)
+        optimizer = torch.optim.SGD([weight], lr=0.1)
+        (2 * weight).sum().backward()
+        optimizer.step()
     # A process's first figure loads fonts and text caches (~0.15 s measured in a fresh fork):
     # every lesson draws, so every worker paid it.
     with contextlib.suppress(Exception):
@@ -355,21 +357,6 @@ def preload_engine() -> None:
         axes.set_xlabel("epoch")
         axes.legend()
         figure.savefig(io.BytesIO(), format="png")
-
-
-def lessons_name_torch(folders) -> bool:
-    """Whether a lesson file (not the engine's ``_*.py``) in ``folders`` mentions torch. Text
-    only, nothing of it runs; what cannot be read counts as yes."""
-    for folder in folders:
-        for name in os.listdir(folder):
-            if name.endswith(".py") and not name.startswith("_"):
-                try:
-                    with open(os.path.join(folder, name), "rb") as source:
-                        if b"torch" in source.read():
-                            return True
-                except OSError:
-                    return True
-    return False
 
 
 def zygote_main(sock: socket.socket, settings: Settings) -> None:
