@@ -18,9 +18,9 @@ DEFAULT_TOLERANCE = 2.0  # pytest-mpl's default RMS tolerance
 
 
 def load_png(data: bytes) -> np.ndarray:
-    """PNG bytes as an (height, width, 3) float array of 0-255 RGB values."""
+    """PNG bytes as an (height, width, 3) array of 0-255 RGB values (uint8)."""
     with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"), dtype=float)
+        return np.asarray(image.convert("RGB"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,11 @@ def rms(expected: np.ndarray, actual: np.ndarray) -> float:
     """Root mean square of the pixel differences (inf when the shapes differ)."""
     if expected.shape != actual.shape:
         return float("inf")
-    return float(np.sqrt(np.mean((expected - actual) ** 2)))
+    if expected.size == 0:
+        return 0.0
+    # In integers, exact: a float64 copy of each image took 5x as long (15 ms a figure).
+    difference = expected.astype(np.int32) - actual
+    return float(np.sqrt(np.vdot(difference, difference) / difference.size))
 
 
 def compare_png(expected: bytes, actual: bytes, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
@@ -61,7 +65,7 @@ def compare_png(expected: bytes, actual: bytes, tolerance: float = DEFAULT_TOLER
 
 def diff_png(expected: bytes, actual: bytes) -> bytes:
     """The absolute difference, brightened ten times as matplotlib's diff images are (same size only)."""
-    difference = np.clip(np.abs(load_png(expected) - load_png(actual)) * 10, 0, 255)
+    difference = np.clip(np.abs(load_png(expected).astype(int) - load_png(actual)) * 10, 0, 255)
     buffer = io.BytesIO()
     Image.fromarray(difference.astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
