@@ -17,6 +17,9 @@ from lessons._seeding import lecture_seed
 
 SEED = 43052  # the lecture's torch.manual_seed for the polynomial and the noise data
 
+# Example 1: y = w0 + w1·x + ε (the lecture gives no numbers: these are ours)
+LINEAR_TRUE_W = (2.5, 4.0)  # (w0, w1)
+
 # Example 2: y = 1 + 4x + 3x² - 2x³ + ε
 POLY_TRUE_W = (4.0, 3.0, -2.0)  # weights of x, x², x³
 POLY_BIAS = 1.0
@@ -28,6 +31,20 @@ NOISE_SD = 0.3
 NOISE_VARIANCE = NOISE_SD**2
 
 STEEPNESS = 200.0  # mooyaho(x) = sigmoid(200 x)
+
+
+def linear_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    """Example 1's ``(x, y)``, both ``(n, 1)`` float32: sorted x ~ N(0, 1), y = w0 + w1·x + N(0, 1).
+
+    Drawn from a generator of its own, so it touches no global stream. Here, not in the lesson
+    alone, so that the grader can train the claims' reference fits on it ahead of them.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    x, _ = torch.randn(n, generator=generator).sort()
+    x = x.reshape(n, 1)
+    noise = torch.randn(n, 1, generator=generator)
+    w0, w1 = LINEAR_TRUE_W
+    return x, w0 + w1 * x + noise
 
 
 def _polynomial_draw() -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
+from lessons import _lecture
 from lessons._diagrams import dot_source
 from lessons._plots import data_and_fit, loss_curve, mse_label
 from lessons._seeding import lecture_seed
@@ -39,20 +40,15 @@ __all__ = [
     "weights",
 ]
 
-SEED = 43052
-TRUE_W = (2.5, 4.0)  # (w0, w1)
+SEED = _lecture.SEED
+TRUE_W = _lecture.LINEAR_TRUE_W  # (w0, w1)
 LR = 0.1
 EPOCHS = 1000
 
 
 def make_data(seed: int = SEED, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
     """Return ``(x, y)``, both ``(n, 1)`` float32: sorted x ~ N(0, 1), y = w0 + w1·x + N(0, 1)."""
-    generator = torch.Generator().manual_seed(seed)
-    x, _ = torch.randn(n, generator=generator).sort()
-    x = x.reshape(n, 1)
-    noise = torch.randn(n, 1, generator=generator)
-    w0, w1 = TRUE_W
-    return x, w0 + w1 * x + noise
+    return _lecture.linear_data(seed, n)
 
 
 def design_matrix(x: torch.Tensor) -> torch.Tensor:
