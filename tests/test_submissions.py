@@ -15,6 +15,12 @@ real run writes). The cases share one fit cache, as a class graded by ``lessons 
 (``--fit-cache``): a fit two cases ask for trains once, and every case's grade must come out
 right read from it as trained.
 
+Cases are graded in packs, one run per pack (each run pays a box's start, ~2.5 s of CPU: 41 runs
+were ~22% of the suite's worker time): cases whose lesson files are disjoint and none of which
+imports a lesson another one hands in (relu_nodes takes piecewise_linear's data: in its own run
+it would find the release's stub there), so each lesson of a pack sees what it would see alone.
+Hostile cases and ``no_cascade`` are graded alone. A pack's test id names all of its cases.
+
 A claim written to catch a named mistake says so in a comment, ``# catches: mistake_<name>``, in
 its body (or, for the lesson at large, anywhere in its checks file: a constant's tolerance, a
 fixture every claim on the sweep needs); ``tests/submissions/mistake_<name>/<lesson>.py`` must then
@@ -50,6 +56,10 @@ SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 EXPECT = re.compile(r"^#\s*expect:\s*(?P<what>full|fails\s+(?P<claims>\S.*?))\s*$")
 REASON = re.compile(r"^#\s*reason:\s*(?P<reason>\S.*?)\s*$")
 CATCHES = re.compile(r"catches:(?P<names>(?:\s+mistake_\w+)+)")
+IMPORTS = re.compile(r"^\s*(?:from lessons import (\w+)|(?:from|import) lessons\.([a-z]\w*))", re.M)
+# Graded alone: a hostile case reaches past its own lessons (that is what it tries), and
+# no_cascade is about lessons of one submission taking each other's functions.
+ALONE = ("hostile_", "no_cascade")
 # Not part of a fresh copy: local environments, caches and the submissions themselves.
 NOT_COPIED = (".git", ".venv", "__pycache__", ".pytest_cache", "submissions", "*.egg-info")
 GRADE_TIMEOUT = 900  # seconds for one case: every lesson of it, trained from scratch
@@ -134,6 +144,42 @@ def cases() -> list[str]:
     return sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir() and any(p.glob("*.py")))
 
 
+def lessons_of(case: Path) -> set[str]:
+    return {p.stem for p in case.glob("*.py")}
+
+
+def lessons_reached(case: Path) -> set[str]:
+    """The case's lessons and every lesson its files import (``from lessons import x``)."""
+    found = lessons_of(case)
+    for path in case.glob("*.py"):
+        for match in IMPORTS.finditer(path.read_text(encoding="utf-8")):
+            found.add(match[1] or match[2])
+    return found
+
+
+def packs(root: Path, names: list[str]) -> list[tuple[str, ...]]:
+    """The cases graded together (module docstring): first fit, cases reaching most lessons
+    first, so that the many one-lesson cases fill in around them."""
+    together: list[list[str]] = []
+    order = sorted(names, key=lambda name: (-len(lessons_reached(root / name)), name))
+    for name in order:
+        if name.startswith(ALONE):
+            together.append([name])
+            continue
+        own, reached = lessons_of(root / name), lessons_reached(root / name)
+        for pack in together:
+            if pack[0].startswith(ALONE):
+                continue
+            theirs = set().union(*(lessons_of(root / other) for other in pack))
+            they_reach = set().union(*(lessons_reached(root / other) for other in pack))
+            if not reached & theirs and not own & they_reach:
+                pack.append(name)
+                break
+        else:
+            together.append([name])
+    return sorted(tuple(sorted(pack)) for pack in together)
+
+
 @pytest.fixture(scope="session")
 def fit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One fit cache for the session's cases; under pytest -n, one for all its workers."""
@@ -159,8 +205,14 @@ def grade_case(
 ) -> dict:
     """Grade the case in a fresh copy of the project at ``work``; return its results.json. With
     a ``server``, the run is forked from it as ``lessons grade``'s are, else a fresh interpreter."""
+    return grade_files(sorted(case.glob("*.py")), work, fit_cache, server)
+
+
+def grade_files(
+    lessons: list[Path], work: Path, fit_cache: Path | None, server: RunServer | None
+) -> dict:
+    """``grade_case`` for lesson files of one case or of a pack (no two with one name)."""
     shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(*NOT_COPIED))
-    lessons = sorted(case.glob("*.py"))
     course = course_lessons(work)
     place(work, {p.stem: p for p in lessons if p.stem in course}, course)
     grade = work / "grade.json"
@@ -266,13 +318,11 @@ def test_a_named_mistake_without_its_losing_submission_is_reported(tmp_path):
     assert "does not expect that claim to fail" in lenient
 
 
-@pytest.mark.parametrize("case", cases())
-def test_submission_is_graded_as_expected(case, tmp_path, fit_cache, run_server):
-    results = grade_case(SUBMISSIONS / case, tmp_path / "project", fit_cache, run_server)
-    expected = {
-        path.stem: read_expectation(path) for path in sorted((SUBMISSIONS / case).glob("*.py"))
-    }
-    problems = [lesson_mismatch(lesson, e, results["tests"]) for lesson, e in expected.items()]
+def case_problems(case: Path, tests: list[dict]) -> list[str]:
+    """Why the case's lessons (of a run that may hold other cases' too) are not graded as its
+    files expect."""
+    expected = {path.stem: read_expectation(path) for path in sorted(case.glob("*.py"))}
+    problems = [lesson_mismatch(lesson, e, tests) for lesson, e in expected.items()]
     problems = [p for p in problems if p]
     # Every failing claim says why in one got-vs-expected line (the same run: no extra cost),
     # but those whose one line is a refusal the case names (`# reason:`, checked above: "train
@@ -280,12 +330,55 @@ def test_submission_is_graded_as_expected(case, tmp_path, fit_cache, run_server)
     refused = {lesson for lesson, e in expected.items() if e.reason}
     problems += [
         f"{t['name']} fails without a got-vs-expected line: {t['output'].splitlines()[-1]!r}"
-        for t in results["tests"]
+        for t in tests
         if t["status"] == "failed"
+        and t["name"].split("::")[0] in expected
         and t["name"].split("::")[0] not in refused
         and not says_got_vs_expected(t["output"].splitlines()[-1])
     ]
-    assert not problems, f"case {case}:\n" + "\n".join(problems)
+    return [f"case {case.name}: {problem}" for problem in problems]
+
+
+@pytest.mark.parametrize("pack", packs(SUBMISSIONS, cases()), ids="+".join)
+def test_submission_is_graded_as_expected(pack, tmp_path, fit_cache, run_server):
+    files = [path for case in pack for path in sorted((SUBMISSIONS / case).glob("*.py"))]
+    results = grade_files(files, tmp_path / "project", fit_cache, run_server)
+    problems = [p for case in pack for p in case_problems(SUBMISSIONS / case, results["tests"])]
+    assert not problems, "\n".join(problems)
+
+
+def test_cases_graded_together_see_what_each_would_see_alone():
+    """The packs: every case in one; hostile ones and no_cascade alone; within a pack no lesson
+    handed in twice and none that another case's lesson imports."""
+    names = cases()
+    together = packs(SUBMISSIONS, names)
+    assert sorted(name for pack in together for name in pack) == names
+    assert len(together) < len(names)  # else nothing is shared: one run per case, as before
+    for pack in together:
+        if any(name.startswith(ALONE) for name in pack):
+            assert len(pack) == 1, pack
+        for name in pack:
+            others = [other for other in pack if other != name]
+            theirs = set().union(set(), *(lessons_of(SUBMISSIONS / o) for o in others))
+            assert not lessons_reached(SUBMISSIONS / name) & theirs, (name, pack)
+
+
+def test_a_lesson_that_imports_another_is_not_packed_with_a_case_handing_that_one_in(tmp_path):
+    for name, files in {
+        "style_a": {"relu_nodes.py": "def f():\n    from lessons import piecewise_linear\n"},
+        "mistake_b": {"piecewise_linear.py": "x = 1\n"},
+        "mistake_c": {"learning_rate.py": "import lessons._lecture\n"},
+        "hostile_d": {"overfitting.py": "x = 1\n"},
+    }.items():
+        (tmp_path / name).mkdir()
+        for file, text in files.items():
+            (tmp_path / name / file).write_text(text)
+    assert lessons_reached(tmp_path / "style_a") == {"relu_nodes", "piecewise_linear"}
+    assert packs(tmp_path, ["hostile_d", "mistake_b", "mistake_c", "style_a"]) == [
+        ("hostile_d",),  # alone, though its lesson is no one else's
+        ("mistake_b",),  # style_a would read its piecewise_linear
+        ("mistake_c", "style_a"),  # learning_rate: neither reaches the other's
+    ]
 
 
 def _claim(name: str, score: float, most: float = 1) -> dict:
