@@ -11,12 +11,14 @@ import io
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from checks.grader import bulk
 from checks.grader.sandbox import box, codec, models
+from checks.grader.sandbox.processes import Settings, Zygote
 from tests._fake_project import ANSWER_LESSON, grade, make_project, write_files
 from tests._processes import alive, watching
 from tests.test_bulk import commit
@@ -277,3 +279,35 @@ def test_the_box_holds_no_project_file_but_the_lessons(tmp_path):
     assert all(Path(b).parent == project.resolve() / "lessons" for b in inside_project), binds
     assert "--unshare-net" in argv and "--die-with-parent" in argv and "--clearenv" in argv
     assert os.path.basename(argv[argv.index("--") + 1]).startswith("python")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_box_asked_nothing_is_stopped_without_waiting_for_its_imports():
+    """A run that ends before it asks for any lesson (a usage error, a collection error) stops its
+    box without asking the zygote to shut down, which waited out its imports (~2.5 s of every
+    such run): no request ever forked a worker. The inner bwrap is killed, the outer one reaps it
+    and exits, and nothing of the box lives on."""
+    settings = Settings(box=True, box_uid=box.box_uid() if os.geteuid() == 0 else 0)
+    zygote = Zygote(settings, str(Path(__file__).resolve().parents[1]))
+    zygote.start()
+    outer = zygote.process
+    inner: list[int] = []
+    for _ in range(500):  # the outer bwrap forks the inner one at once; look until it has
+        inner = _children(outer.pid)
+        if inner or outer.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert inner, f"the box did not start: {zygote.died_because()}"
+    namespace = [pid for first in inner for pid in [first, *_children(first)]]
+
+    zygote.shutdown()
+
+    assert zygote.asked == 0  # no shutdown request: it would have waited for the imports
+    assert outer.returncode not in (None, 0)  # stopped, not ended by a request
+    assert not any(alive(pid) for pid in [outer.pid, *namespace])
