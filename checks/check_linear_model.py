@@ -104,26 +104,26 @@ def _matches_reference(result: FitResult, reference: FitResult, *, what: str) ->
     )
 
 
+def _references(train, x, y, device) -> list[FitResult]:
+    """lessons.fit's run of x*w + b on ``(x, y)``, on each engine: what train must follow."""
+    return [
+        train(_linear("bias", 1), x, y, lr=LR, epochs=EPOCHS, device=device, engine=engine)
+        for engine in ENGINES
+    ]
+
+
 def fits_ahead(train, kept, device, fixtures) -> None:
     """``example_1_references`` on the lecture's data (fits ahead, checks/grader/fits_ahead.py):
     a lesson whose make_data is the lecture's asks for these very fits. The autograd one is
     ~1.5 s of the grader's time that the lesson's process waited out, and each Gradescope
     submission trained it again (the image's cache holds what fits_ahead names)."""
-    if "example_1_references" not in fixtures:
-        return
-    x, y = _lecture.linear_data()
-    for engine in ENGINES:
-        train(_linear("bias", 1), x, y, lr=LR, epochs=EPOCHS, device=device, engine=engine)
+    if "example_1_references" in fixtures:
+        _references(train, *_lecture.linear_data(), device)
 
 
 @pytest.fixture(scope="module")
 def example_1_references(data, device, train) -> list[FitResult]:
-    """lessons.fit's run of x*w + b on the lesson's data, on each engine: what train must follow."""
-    x, y = data
-    return [
-        train(_linear("bias", 1), x, y, lr=LR, epochs=EPOCHS, device=device, engine=engine)
-        for engine in ENGINES
-    ]
+    return _references(train, *data, device)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 
 from checks.grader import bulk
 from checks.grader.sandbox import box, codec, models
-from checks.grader.sandbox.processes import Settings, Zygote
+from checks.grader.sandbox.processes import Settings, Zygote, descendants, parents_of_all
 from tests._fake_project import ANSWER_LESSON, grade, make_project, write_files
 from tests._processes import alive, watching
 from tests.test_bulk import commit
@@ -281,13 +281,6 @@ def test_the_box_holds_no_project_file_but_the_lessons(tmp_path):
     assert os.path.basename(argv[argv.index("--") + 1]).startswith("python")
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def test_a_box_asked_nothing_is_stopped_without_waiting_for_its_imports():
     """A run that ends before it asks for any lesson (a usage error, a collection error) stops its
     box without asking the zygote to shut down, which waited out its imports (~2.5 s of every
@@ -297,14 +290,13 @@ def test_a_box_asked_nothing_is_stopped_without_waiting_for_its_imports():
     zygote = Zygote(settings, str(Path(__file__).resolve().parents[1]))
     zygote.start()
     outer = zygote.process
-    inner: list[int] = []
+    namespace: list[int] = []
     for _ in range(500):  # the outer bwrap forks the inner one at once; look until it has
-        inner = _children(outer.pid)
-        if inner or outer.poll() is not None:
+        namespace = descendants(parents_of_all(), outer.pid)
+        if namespace or outer.poll() is not None:
             break
         time.sleep(0.01)
-    assert inner, f"the box did not start: {zygote.died_because()}"
-    namespace = [pid for first in inner for pid in [first, *_children(first)]]
+    assert namespace, f"the box did not start: {zygote.died_because()}"
 
     zygote.shutdown()
 

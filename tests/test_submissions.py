@@ -160,24 +160,26 @@ def lessons_reached(case: Path) -> set[str]:
 def packs(root: Path, names: list[str]) -> list[tuple[str, ...]]:
     """The cases graded together (module docstring): first fit, cases reaching most lessons
     first, so that the many one-lesson cases fill in around them."""
-    together: list[list[str]] = []
-    order = sorted(names, key=lambda name: (-len(lessons_reached(root / name)), name))
-    for name in order:
-        if name.startswith(ALONE):
-            together.append([name])
-            continue
-        own, reached = lessons_of(root / name), lessons_reached(root / name)
-        for pack in together:
-            if pack[0].startswith(ALONE):
-                continue
-            theirs = set().union(*(lessons_of(root / other) for other in pack))
-            they_reach = set().union(*(lessons_reached(root / other) for other in pack))
-            if not reached & theirs and not own & they_reach:
-                pack.append(name)
-                break
+    own = {name: lessons_of(root / name) for name in names}
+    reached = {name: lessons_reached(root / name) for name in names}
+    # Each pack: its cases, the lessons they hand in, the lessons they reach.
+    together: list[tuple[list[str], set[str], set[str]]] = []
+    for name in sorted(names, key=lambda name: (-len(reached[name]), name)):
+        fits = (
+            pack
+            for pack in together
+            if not pack[0][0].startswith(ALONE)
+            and not reached[name] & pack[1]
+            and not own[name] & pack[2]
+        )
+        pack = None if name.startswith(ALONE) else next(fits, None)
+        if pack is None:
+            together.append(([name], set(own[name]), set(reached[name])))
         else:
-            together.append([name])
-    return sorted(tuple(sorted(pack)) for pack in together)
+            pack[0].append(name)
+            pack[1].update(own[name])
+            pack[2].update(reached[name])
+    return sorted(tuple(sorted(cases)) for cases, _, _ in together)
 
 
 @pytest.fixture(scope="session")
@@ -359,7 +361,7 @@ def test_cases_graded_together_see_what_each_would_see_alone():
             assert len(pack) == 1, pack
         for name in pack:
             others = [other for other in pack if other != name]
-            theirs = set().union(set(), *(lessons_of(SUBMISSIONS / o) for o in others))
+            theirs = set().union(*(lessons_of(SUBMISSIONS / o) for o in others))
             assert not lessons_reached(SUBMISSIONS / name) & theirs, (name, pack)
 
 

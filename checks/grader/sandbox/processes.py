@@ -293,14 +293,10 @@ class Zygote:
         the inner one to init."""
         if self.process is None:
             return True
-        try:
-            with open(f"/proc/{self.pid}/task/{self.pid}/children") as listed:
-                children = listed.read().split()
-        except OSError:
-            return False
+        children = parents_of_all().get(self.pid, [])
         for child in children:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(child), signal.SIGKILL)
+                os.kill(child, signal.SIGKILL)
         return bool(children)
 
     def shutdown(self) -> None:
