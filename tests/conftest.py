@@ -6,7 +6,7 @@ import pytest
 
 from tests._fake_project import ANSWER_CLAIM, ANSWER_LESSON, LessonProject
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests._runs"]  # tests._runs: the run_server fixture
 
 __all__ = ["ANSWER_CLAIM", "ANSWER_LESSON", "LessonProject", "project"]
 

@@ -1,6 +1,7 @@
 """What a student reads: ``pytest lessons`` in the real student release, as a report card.
 
-One release of this project (module scope), runs of single lessons in it (each a subprocess,
+One release of this project (module scope), runs of single lessons in it (each its own run,
+forked from the session's run server as ``lessons grade`` forks its runs, or a fresh interpreter;
 a few seconds): a lesson with one mistake, a lesson whose code raises, and the figure-snapshot
 options a student might try. The untouched release's whole run is checked where it is already
 made (tests/test_release.py::test_release_of_this_project).
@@ -23,6 +24,7 @@ from checks.grader.report_card import failure_lines, not_attempted_lines
 from checks.grader.scores import Outcome
 from tests._card import english_lines, misreported, score_table_is_last
 from tests._fake_project import REPO
+from tests._runs import run_pytest
 
 SUBMISSIONS = REPO / "tests/submissions"
 STUB_REASON = (
@@ -51,15 +53,21 @@ def release(tmp_path_factory) -> Path:
     return out
 
 
-def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
-    return subprocess.run(
-        [*command, *args], cwd=root, capture_output=True, text=True, timeout=600, check=False
-    )
+@pytest.fixture
+def pytest_in(run_server):
+    """``pytest_in(root, *args)``: pytest in ``root`` as its own run (forked from the session's
+    run server where there is one: stdout and stderr are then one stream, ``stdout``)."""
+
+    def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+        options = ["-p", "no:randomly", "-p", "no:cacheprovider"]
+        return run_pytest([*options, *args], root, run_server, timeout=600)
+
+    return run
 
 
-def graded(release: Path, tmp_path: Path, lesson: str, source: str, *args: str) -> tuple[str, dict]:
-    """Run one lesson of a copy of the release with ``source`` as the student's file."""
+def graded(pytest_in, release: Path, tmp_path: Path, lesson: str, source: str, *args: str):
+    """Run one lesson of a copy of the release with ``source`` as the student's file; its
+    output and grade."""
     copy = tmp_path / "copy"
     shutil.copytree(release, copy)
     (copy / "lessons" / f"{lesson}.py").write_text(source)
@@ -68,11 +76,11 @@ def graded(release: Path, tmp_path: Path, lesson: str, source: str, *args: str) 
     return run.stdout, json.loads((copy / "grade.json").read_text())
 
 
-def test_one_mistake_reads_as_one_block(release, tmp_path):
+def test_one_mistake_reads_as_one_block(pytest_in, release, tmp_path):
     """The missing bias=False of tests/submissions/mistake_no_bias: once 13 "ERROR at setup" and
     11 FAILED saying the same thing; now each failing claim is named once, the reason once."""
     source = (SUBMISSIONS / "mistake_no_bias/relu_nodes.py").read_text()
-    out, grade = graded(release, tmp_path, "relu_nodes", source)
+    out, grade = graded(pytest_in, release, tmp_path, "relu_nodes", source)
 
     assert misreported(out, grade) == []
     assert out.count("the lecture's layers have no bias (bias=False)") == 1, out
@@ -81,11 +89,11 @@ def test_one_mistake_reads_as_one_block(release, tmp_path):
     assert "snapshot" not in out  # syrupy's summary and its --snapshot-update advice are gone
 
 
-def test_code_that_raises_says_where_in_one_line(release, tmp_path):
+def test_code_that_raises_says_where_in_one_line(pytest_in, release, tmp_path):
     source = (REPO / "lessons/memorise_noise.py").read_text()
     wrong = source.replace(*RAISING_EDIT)
     assert wrong != source
-    out, grade = graded(release, tmp_path, "memorise_noise", wrong)
+    out, grade = graded(pytest_in, release, tmp_path, "memorise_noise", wrong)
 
     assert misreported(out, grade) == []
     assert "-> RuntimeError: " in out and "(at memorise_noise.py:" in out
@@ -93,16 +101,16 @@ def test_code_that_raises_says_where_in_one_line(release, tmp_path):
     assert score_table_is_last(out), out
 
 
-def test_a_student_cannot_retake_the_releases_snapshots(release):
+def test_a_student_cannot_retake_the_releases_snapshots(pytest_in, release):
     before = sorted(p.name for p in (release / "checks/__snapshots__").rglob("*"))
     run = pytest_in(release, "lessons/relu_nodes.py", "--snapshot-update")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--snapshot-update is for the instructor's copy" in run.stderr
+    assert "--snapshot-update is for the instructor's copy" in run.stdout + run.stderr
     assert sorted(p.name for p in (release / "checks/__snapshots__").rglob("*")) == before
 
 
 @pytest.mark.parametrize("option", ["--claims", "--collect-only"])
-def test_listing_exits_zero(release, option):
+def test_listing_exits_zero(pytest_in, release, option):
     """No snapshot is read when nothing runs: syrupy called them all unused and exited 1."""
     run = pytest_in(release, "lessons", option, "-q")
     assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
@@ -110,7 +118,7 @@ def test_listing_exits_zero(release, option):
 
 
 @pytest.mark.parametrize("lesson_file", [None, "mistake_no_bias/relu_nodes.py"])
-def test_korean_report_card_has_no_english_line(release, tmp_path, lesson_file):
+def test_korean_report_card_has_no_english_line(pytest_in, release, tmp_path, lesson_file):
     """``--lang ko`` on the untouched release and on a wrong lesson: every line in Korean (code,
     commands and the lecture's English terms aside)."""
     if lesson_file is None:
@@ -118,7 +126,7 @@ def test_korean_report_card_has_no_english_line(release, tmp_path, lesson_file):
         out = run.stdout
     else:
         source = (SUBMISSIONS / lesson_file).read_text()
-        out, _grade = graded(release, tmp_path, "relu_nodes", source, "--lang", "ko")
+        out, _grade = graded(pytest_in, release, tmp_path, "relu_nodes", source, "--lang", "ko")
     assert "합계" in out and "실습별 점수" in out, out
     assert english_lines(out) == [], out
 
@@ -134,7 +142,7 @@ WRONG_LESSONS = {
 }
 
 
-def test_korean_feedback_on_wrong_lessons_has_no_english_line(release, tmp_path):
+def test_korean_feedback_on_wrong_lessons_has_no_english_line(pytest_in, release, tmp_path):
     """Every reason line of these failures is Korean: the claims' f-strings and the helpers'
     templates through the catalog, the stubs' hints of the other lessons, and an exception's
     place (the exception itself is quoted as Python wrote it)."""
@@ -342,7 +350,7 @@ def test_korean_lines_are_wrapped_by_their_width_on_screen():
     assert english[1] == f"    -> {reason}"  # one line in English, as before
 
 
-def test_a_korean_run_fits_80_columns(release):
+def test_a_korean_run_fits_80_columns(pytest_in, release):
     """The header, the not-attempted lines and the score table's ``=== title ===`` (pytest sizes
     it by len(title)) of a real Korean run fit pytest's width in a pipe: 80 columns."""
     run = pytest_in(release, "lessons/linear_model.py", "--lang", "ko")

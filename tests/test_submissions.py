@@ -30,26 +30,21 @@ make exactly that mistake and expect to lose that claim's points, which grading 
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from checks.grader import grading_run
 from checks.grader.run_server import RunServer
 from checks.grader.submissions import course_lessons, place
 from tests._card import says_got_vs_expected
+from tests._runs import run_pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -189,19 +184,6 @@ def fit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fit-cache"
 
 
-@pytest.fixture(scope="session")
-def run_server():
-    """What ``lessons grade`` forks its runs from (a run that imports nothing afresh); None where
-    there is none, and the cases start fresh interpreters."""
-    server = RunServer.start(REPO, grading_run.environment())
-    if server is not None:  # a grading run in this worker sweeps what is no run's: not this
-        grading_run.spare(server.pid)
-    yield server
-    if server is not None:
-        server.stop()
-        grading_run.spare(server.pid, spared=False)
-
-
 def grade_case(
     case: Path, work: Path, fit_cache: Path | None = None, server: RunServer | None = None
 ) -> dict:
@@ -221,27 +203,8 @@ def grade_files(
     args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]
     args += [f"lessons/{p.name}" for p in lessons] + ["--grade-json", str(grade)]
     args += ["--fit-cache", str(fit_cache)] if fit_cache else ["--no-fit-cache"]
-    if server is None:
-        run = subprocess.run(
-            [sys.executable, "-m", "pytest", *args],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            timeout=GRADE_TIMEOUT,
-            check=False,
-        )
-        code, output = run.returncode, run.stdout
-    else:
-        with tempfile.TemporaryFile() as log:
-            forked = server.run(args, work, grading_run.environment(), log.fileno())
-            try:
-                code = forked.wait(timeout=GRADE_TIMEOUT)
-            finally:
-                with contextlib.suppress(OSError):  # its group, as lessons grade ends a run
-                    os.killpg(forked.pid, signal.SIGKILL)
-                forked.wait()
-            log.seek(0)
-            output = log.read().decode(errors="replace")
+    run = run_pytest(args, work, server, GRADE_TIMEOUT)
+    code, output = run.returncode, run.stdout
     assert grade.is_file(), f"no grade written (exit {code}):\n{output[-3000:]}"
     return json.loads(grade.read_text())
 
