@@ -45,12 +45,21 @@ def test_answer_is_42(lesson):
 
 
 def copy_machinery(root: Path) -> None:
-    """Copy the grading machinery as it ships into ``root``: the pytest config, the pinned
-    versions and the root ``conftest.py``, ``checks/grader/``, the claim helpers (``checks/*.py`` but the claims), and
-    the engine's ``lessons/_*.py`` (the figure plugin imports ``lessons._plots``)."""
+    """Copy the grading machinery as it ships into ``root``: the pytest config (with a light
+    box), the pinned versions and the root ``conftest.py``, ``checks/grader/``, the claim
+    helpers (``checks/*.py`` but the claims), and the engine's ``lessons/_*.py`` (the figure
+    plugin imports ``lessons._plots``)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "constraints.txt", "conftest.py"):
+    for name in ("constraints.txt", "conftest.py"):
         shutil.copy(REPO / name, root / name)
+    # A light box (design J): most of these lessons never import torch, and a box that preloads
+    # the engine costs ~2.5 s of CPU for each of the ~100 runs (tests/test_light_box.py holds
+    # both kinds; a lesson here that imports torch pays for it in its own process).
+    config = (REPO / "pyproject.toml").read_text()
+    section = "[tool.pytest.ini_options]\n"
+    (root / "pyproject.toml").write_text(
+        config.replace(section, section + 'sandbox_preload = "none"\n', 1)
+    )
     shutil.copytree(
         REPO / "checks" / "grader",
         root / "checks" / "grader",

@@ -40,6 +40,7 @@ BOX_MODULES = (
     "inside.py",
     "heap.py",
     "lazy_dynamo.py",
+    "on_import.py",
 )
 PACKAGE = "lessons_sandbox"  # the name they are imported by inside the box
 COURSE = "/course"  # the box's project root: only lessons/ is there

@@ -11,17 +11,20 @@ What crosses: None, bool, int, float, str, bytes, tensors (any device: through h
 device named), NumPy arrays, lists, tuples, dicts, ranges, torch dtypes and devices. Richer
 values (models, fit results, records, figures) are mapped onto that by the side that sends them,
 through the ``extra`` hooks of ``Encoder`` and ``Decoder``.
+
+torch and NumPy are imported when a value needs them, never at the top: a tensor or an array can
+only be sent once its module is loaded, and a light box's worker (``on_import.py``) runs a lesson
+that imports neither without paying for them. Received ones import them on the spot.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import socket
 import struct
-
-import numpy as np
-import torch
+import sys
 
 MAX_DEPTH = 64  # nesting a message may have: deeper is refused, not recursed into
 # Bytes a reply may declare, checked before anything is allocated for it (the grader's default;
@@ -33,29 +36,34 @@ MAX_MESSAGE = 64 * 2**20
 MAX_HEADER = 4 * 2**20
 _LENGTH = struct.Struct("!Q")
 
-TORCH_DTYPES = {
-    str(dtype).removeprefix("torch."): dtype
-    for dtype in (
-        torch.float16,
-        torch.bfloat16,
-        torch.float32,
-        torch.float64,
-        torch.complex64,
-        torch.complex128,
-        torch.uint8,
-        torch.int8,
-        torch.int16,
-        torch.int32,
-        torch.int64,
-        torch.bool,
-    )
-}
+DTYPE_NAMES = (
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "bool",
+)
 NUMPY_KINDS = "biufc"  # bool, ints, floats, complex: no object arrays
 DEVICE_TYPES = ("cpu", "cuda", "meta")
 
 
 class CodecError(TypeError):
     """A value that cannot cross between the grader and a lesson's process, in one line."""
+
+
+@functools.cache
+def torch_dtypes() -> dict:
+    """The dtypes a tensor may have, by name (imports torch)."""
+    import torch
+
+    return {name: getattr(torch, name) for name in DTYPE_NAMES}
 
 
 class Encoder:
@@ -65,7 +73,7 @@ class Encoder:
     def __init__(self, extra=None) -> None:
         self.extra = extra
         self.buffers: list[bytes] = []
-        self.tensors: list[torch.Tensor] = []  # every tensor sent, in order (for in-place sync)
+        self.tensors: list = []  # every tensor sent, in order (for in-place sync)
 
     def buffer(self, data: bytes) -> int:
         self.buffers.append(data)
@@ -78,13 +86,15 @@ class Encoder:
             return value
         if isinstance(value, (int, float)) and type(value) in (int, float):
             return _number(value)
-        if isinstance(value, torch.Tensor) and type(value) in (torch.Tensor, torch.nn.Parameter):
+        # A value of torch's or NumPy's types exists only once that module is loaded.
+        torch, np = sys.modules.get("torch"), sys.modules.get("numpy")
+        if torch is not None and type(value) in (torch.Tensor, torch.nn.Parameter):
             return self.tensor(value)
-        if isinstance(value, np.ndarray) and value.dtype.kind in NUMPY_KINDS:
+        if np is not None and isinstance(value, np.ndarray) and value.dtype.kind in NUMPY_KINDS:
             array = np.ascontiguousarray(value)
             return {"t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape),
                     "b": self.buffer(array.tobytes())}  # fmt: skip
-        if isinstance(value, np.generic) and value.dtype.kind in NUMPY_KINDS:
+        if np is not None and isinstance(value, np.generic) and value.dtype.kind in NUMPY_KINDS:
             return _number(value.item())
         if isinstance(value, (list, tuple)):
             # A subclass (a namedtuple, torch.Size, torch.return_types) crosses as the plain
@@ -100,18 +110,20 @@ class Encoder:
             return {"t": "bytes", "b": self.buffer(bytes(value))}
         if type(value) is range:
             return {"t": "range", "v": [value.start, value.stop, value.step]}
-        if isinstance(value, torch.device):
+        if torch is not None and isinstance(value, torch.device):
             return {"t": "device", "v": str(value)}
-        if isinstance(value, torch.dtype):
+        if torch is not None and isinstance(value, torch.dtype):
             return {"t": "dtype", "v": str(value).removeprefix("torch.")}
         node = self.extra(value, self, depth) if self.extra else None
         if node is None:
             raise CodecError(f"a {type(value).__name__} ({_describe(value)})")
         return node
 
-    def tensor(self, value: torch.Tensor) -> dict:
+    def tensor(self, value) -> dict:
+        import torch  # loaded: ``value`` is a tensor
+
         name = str(value.dtype).removeprefix("torch.")
-        if name not in TORCH_DTYPES:
+        if name not in DTYPE_NAMES:
             raise CodecError(f"a tensor of dtype {value.dtype}")
         self.tensors.append(value)
         node = {"t": "tensor", "dtype": name, "shape": list(value.shape),
@@ -131,7 +143,7 @@ class Decoder:
     def __init__(self, buffers: list[memoryview], extra=None) -> None:
         self.buffers = buffers
         self.extra = extra
-        self.tensors: list[torch.Tensor] = []  # every tensor received, in order
+        self.tensors: list = []  # every tensor received, in order
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:
@@ -151,6 +163,8 @@ class Decoder:
         if tag == "tensor":
             return self.tensor(node)
         if tag == "ndarray":
+            import numpy as np
+
             dtype = np.dtype(node["dtype"])
             if dtype.kind not in NUMPY_KINDS or dtype.hasobject:
                 raise CodecError(f"an array of dtype {dtype}")
@@ -177,7 +191,9 @@ class Decoder:
             raise CodecError(f"a malformed message ({len(data)} bytes where {size} belong)")
         return data
 
-    def tensor(self, node: dict) -> torch.Tensor:
+    def tensor(self, node: dict):
+        import torch  # in a light box's worker, the first tensor the grader sends imports it
+
         dtype, shape, device = _dtype(node["dtype"]), _shape(node["shape"]), _device(node["device"])
         if device.type == "meta":
             tensor = torch.empty(shape, dtype=dtype, device="meta")
@@ -211,13 +227,15 @@ def _shape(shape) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _dtype(name) -> torch.dtype:
-    if name not in TORCH_DTYPES:
+def _dtype(name):
+    if name not in DTYPE_NAMES:
         raise CodecError(f"a tensor of dtype {name!r}")
-    return TORCH_DTYPES[name]
+    return torch_dtypes()[name]
 
 
-def _device(name) -> torch.device:
+def _device(name):
+    import torch
+
     device = torch.device(str(name))
     if device.type not in DEVICE_TYPES:
         raise CodecError(f"a tensor on device {name!r}")

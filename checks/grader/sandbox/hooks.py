@@ -89,6 +89,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "off: forked processes only (the fallback)",
         default="auto",
     )
+    parser.addini(
+        "sandbox_preload",
+        "engine: the box loads torch, matplotlib and lessons/_*.py once, before it forks each "
+        "lesson's process; none: nothing (for lessons that use none of them)",
+        default="engine",
+    )
     parser.addini("sandbox_user", "default for --sandbox-user", default=DEFAULT_USER)
     parser.addini(
         "sandbox_reply_mib",
@@ -161,7 +167,15 @@ def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
         confine=confined,
         keep_devices="cuda" in requested_devices(config),
         max_reply_mib=float(config.getini("sandbox_reply_mib")),
+        preload=_preload(config),
     )
+
+
+def _preload(config: pytest.Config) -> bool:
+    choice = config.getini("sandbox_preload").strip().lower()
+    if choice not in ("engine", "none"):
+        raise pytest.UsageError(f"ini sandbox_preload must be engine or none, got {choice!r}")
+    return choice == "engine"
 
 
 # pytest's options that print something and run no test: no box for them either.

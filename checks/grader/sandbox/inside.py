@@ -37,9 +37,11 @@ def main(argv: list[str]) -> None:
     drop_privileges(settings.box_uid, settings.max_processes)
     # The preloaded heap (torch, matplotlib, the engine: ~200,000 objects) out of the collector's
     # passes, as the grader's own: a worker's first full pass would otherwise scan it and touch
-    # every page of it, copying what the fork shared.
-    with heap.frozen_imports():
-        processes.preload_engine()
+    # every page of it, copying what the fork shared. A light box loads nothing here: each
+    # lesson's process imports what its lesson does (worker.py sets torch up when it comes).
+    if settings.preload:
+        with heap.frozen_imports():
+            processes.preload_engine()
     sock = socket.socket(fileno=fd)
     sock.send(json.dumps({"ready": True, "id": 0}).encode())  # Zygote.wait_ready reads it
     processes.zygote_main(sock, settings)

@@ -55,6 +55,9 @@ class Settings:
     box: bool = False  # the zygote runs in a bubblewrap box (box.py), dropped to box_uid
     max_reply_mib: float = 64.0  # a reply over this is refused before it is read (codec.receive)
     box_uid: int = 0
+    # The box's zygote imports the engine (torch, matplotlib) before it forks a lesson's process;
+    # False: a light box, which imports nothing a lesson does not (ini sandbox_preload).
+    preload: bool = True
 
 
 def prctl(option: int, value: int) -> bool:

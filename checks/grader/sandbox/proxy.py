@@ -21,13 +21,13 @@ from checks.grader.i18n import N_
 from checks.grader.sandbox import codec, models
 from checks.grader.sandbox.client import UNREADABLE, SandboxError, WorkerClient, lesson_exception
 from checks.grader.sandbox.values import (
-    FitResult,
     RenderedFigure,
     _fields,
     _fit,
     _fit_node,
     _is_record,
 )
+from lessons._train import FitResult
 
 
 class GraderSide:

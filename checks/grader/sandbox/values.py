@@ -6,6 +6,10 @@
   a record of its fields plus a handle, so its methods run in the worker. An instance of another
   class the lesson defines: a handle only (its attributes are asked for, its methods run there).
 - A matplotlib figure: the PNG bytes the figure snapshots compare, rendered in the worker.
+
+Nothing here imports torch, the engine or matplotlib before a value needs them: a value can only
+be a model, a ``FitResult`` or a figure once its module is loaded, and a light box's worker
+(``on_import.py``) imports none of them for a lesson that does not.
 """
 
 from __future__ import annotations
@@ -14,14 +18,7 @@ import dataclasses
 import sys
 from types import SimpleNamespace
 
-import torch
-
-from lessons._train import FitResult
-
-from . import models
 from .codec import CodecError, Decoder, Encoder
-
-FIT_FIELDS = tuple(field.name for field in dataclasses.fields(FitResult))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +26,18 @@ class RenderedFigure:
     """A lesson's figure as the PNG bytes it renders to (``lessons._plots.to_png``)."""
 
     png: bytes
+
+
+def is_module(value) -> bool:
+    """Whether ``value`` is a torch ``nn.Module`` (never, while torch is not loaded)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def _fit_class():
+    """The engine's ``FitResult``, once the engine's training module is loaded (else None)."""
+    train = sys.modules.get("lessons._train")
+    return getattr(train, "FitResult", None)
 
 
 def is_figure(value) -> bool:
@@ -51,13 +60,16 @@ def _is_record(value) -> bool:
 
 
 def _fit_node(value, encoder: Encoder, depth: int) -> dict:
-    fields = {name: getattr(value, name) for name in FIT_FIELDS}
+    fields = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     return {"t": "fit", "fields": encoder.encode(fields, depth + 1)}
 
 
-def _fit(node, decoder: Decoder, depth: int) -> FitResult:
+def _fit(node, decoder: Decoder, depth: int):
+    from lessons._train import FitResult  # the engine (and torch) in a light box, if not yet
+
     fields = decoder.decode(node.get("fields"), depth + 1)
-    if not isinstance(fields, dict) or set(fields) != set(FIT_FIELDS):
+    names = {field.name for field in dataclasses.fields(FitResult)}
+    if not isinstance(fields, dict) or set(fields) != names:
         raise CodecError("a malformed FitResult")
     return FitResult(**fields)
 
@@ -74,7 +86,7 @@ class WorkerSide:
     def __init__(self, token: str) -> None:
         self.token = token
         self.handles: dict[str, object] = {}
-        self.modules: list[torch.nn.Module] = []  # models the current call received, in order
+        self.modules: list = []  # models the current call received, in order
 
     def handle(self, obj) -> str:
         name = f"{self.token}:{id(obj)}"
@@ -82,11 +94,13 @@ class WorkerSide:
         return name
 
     def encode(self, value, encoder: Encoder, depth: int):
-        if isinstance(value, torch.nn.Module):
+        if is_module(value):
+            from . import models  # torch is loaded: the value is one of its modules
+
             arch = models.architecture(value, self.handle)
             weights = encoder.encode(models.state(value), depth + 1)
             return {"t": "module", "arch": arch, "state": weights, "handle": self.handle(value)}
-        if type(value) is FitResult:
+        if type(value) is _fit_class():
             return _fit_node(value, encoder, depth)
         if is_figure(value):
             from lessons._plots import to_png
@@ -105,8 +119,10 @@ class WorkerSide:
     def decode(self, node: dict, decoder: Decoder, depth: int):
         tag = node.get("t")
         if tag == "module":
+            from . import models  # imports torch, in a light box's worker the first time
+
             module = self.handles.get(node.get("handle"))
-            if not isinstance(module, torch.nn.Module):
+            if not is_module(module):
                 module = models.build(node["arch"], self._remote)
             models.load(module, decoder.decode(node["state"], depth + 1))
             self.modules.append(module)
@@ -118,9 +134,9 @@ class WorkerSide:
             return known if known is not None else SimpleNamespace(**decoder.decode(node["fields"]))
         raise CodecError(f"an unknown kind of value {tag!r}")
 
-    def _remote(self, arch: dict) -> torch.nn.Module:
+    def _remote(self, arch: dict):
         layer = self.handles.get(arch.get("handle"))
-        if not isinstance(layer, torch.nn.Module):
+        if not is_module(layer):
             raise CodecError(
                 f"a {arch.get('name')} layer made by a lesson process that has since stopped"
             )

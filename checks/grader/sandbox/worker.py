@@ -18,17 +18,17 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-import torch
-
-from . import codec, models
+from . import codec, lazy_dynamo
+from .on_import import when_imported
 from .processes import Settings, apply_limits
-from .values import WorkerSide
+from .values import WorkerSide, is_module
 
 
 def main(sock, lesson: str, settings: Settings) -> None:
     apply_limits(settings)
-    torch.set_num_threads(settings.threads)
-    torch.set_flush_denormal(settings.flush_denormals)
+    # Now in a zygote that preloaded torch; in a light box's, inside whatever first imports it
+    # (the lesson, or a tensor the grader sends): no torch operation runs before this.
+    when_imported("torch", lambda torch: _torch_settings(torch, settings))
     sys.dont_write_bytecode = True  # the project may not be ours to write (a dropped user)
     sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115 (lives as long as we do)
     sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
@@ -61,7 +61,7 @@ def _answer(module, side: WorkerSide, message) -> tuple[dict, list[bytes]]:
         target = _target(module, side, request["target"])
         if request["op"] == "getattr":
             value = getattr(target, request["name"])
-            if callable(value) and not isinstance(value, torch.nn.Module):
+            if callable(value) and not is_module(value):
                 return {"callable": True}, []
             result, versions = value, []
         else:
@@ -75,7 +75,7 @@ def _answer(module, side: WorkerSide, message) -> tuple[dict, list[bytes]]:
     try:
         reply = {
             "ok": encoder.encode(result),
-            "models": [encoder.encode(models.state(m)) for m in side.modules],
+            "models": _states(side, encoder),
             "mutated": [
                 [i, encoder.tensor(t)]
                 for i, (t, v) in enumerate(zip(decoder.tensors, versions, strict=True))
@@ -89,6 +89,23 @@ def _answer(module, side: WorkerSide, message) -> tuple[dict, list[bytes]]:
         )
         return {"error": {"refused": refused}}, []
     return reply, encoder.buffers
+
+
+def _states(side: WorkerSide, encoder: codec.Encoder) -> list:
+    """The weights of each model the call received, to sync the grader's copies."""
+    if not side.modules:
+        return []
+    from . import models  # a call that received a model has imported torch: here, not at the top
+
+    return [encoder.encode(models.state(module)) for module in side.modules]
+
+
+def _torch_settings(torch: ModuleType, settings: Settings) -> None:
+    """The run's thread count and denormal setting (design J), and the lazy ``torch._dynamo``
+    (a no-op where the zygote's preload has put it in place already)."""
+    torch.set_num_threads(settings.threads)
+    torch.set_flush_denormal(settings.flush_denormals)
+    lazy_dynamo.install()
 
 
 def _target(module, side: WorkerSide, target: dict):
