@@ -24,6 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # The course has packages of these names too: the real ones step aside while it runs in-process.
 PACKAGES = ("checks", "lessons")
+LIGHT = 'sandbox_preload = "none"\n'  # the ini line of a light box (copy_machinery)
 
 ANSWER_LESSON = '''\
 """A fake lesson: one function for its claims to call."""
@@ -54,12 +55,18 @@ def copy_machinery(root: Path) -> None:
         shutil.copy(REPO / name, root / name)
     # A light box (design J): most of these lessons never import torch, and a box that preloads
     # the engine costs ~2.5 s of CPU for each of the ~100 runs (tests/test_light_box.py holds
-    # both kinds; a lesson here that imports torch pays for it in its own process).
+    # both kinds). A course whose lessons do import torch says so (``preload_engine``).
     config = (REPO / "pyproject.toml").read_text()
     section = "[tool.pytest.ini_options]\n"
-    (root / "pyproject.toml").write_text(
-        config.replace(section, section + 'sandbox_preload = "none"\n', 1)
-    )
+    (root / "pyproject.toml").write_text(config.replace(section, section + LIGHT, 1))
+
+
+def preload_engine(root: Path) -> None:
+    """Give the course at ``root`` the box as it ships: the engine (torch, matplotlib) loaded
+    once before the lessons' processes are forked, rather than by each lesson that imports it
+    (one import of torch, ~2.5 s of CPU, in each process of a course of several such lessons)."""
+    path = root / "pyproject.toml"
+    path.write_text(path.read_text().replace(LIGHT, ""))
     shutil.copytree(
         REPO / "checks" / "grader",
         root / "checks" / "grader",
@@ -138,6 +145,10 @@ class LessonProject:
         """A lesson with one claim worth ``points`` that passes."""
         self.lesson(name)
         self.checks(name, ANSWER_CLAIM.format(points=points))
+
+    def preload_engine(self) -> None:
+        """The box as it ships, for lessons that import torch (``preload_engine`` above)."""
+        preload_engine(self.path)
 
     def run(self, *args: str) -> pytest.RunResult:
         """Run pytest in this process (fast). The course's ``checks`` and ``lessons`` are

@@ -13,7 +13,7 @@ import pytest
 
 from checks.grader.feedback import MAX_REASON, failure_reason, trim_output
 from tests._card import misreported, score_table_is_last
-from tests._fake_project import grade, make_project
+from tests._fake_project import grade, make_project, preload_engine
 
 GOOD = """\
 import time
@@ -163,6 +163,7 @@ EXPECTED = {
 def test_broken_course_is_graded_lesson_by_lesson(pytester):
     """One run of the whole course (about 5 s: the hanging lesson waits out two timeouts)."""
     make_project(pytester.path, BROKEN, dict.fromkeys(BROKEN, CHECKS))
+    preload_engine(pytester.path)  # the box as it ships; these lessons import torch
     result = pytester.runpytest_subprocess("lessons", "--grade-json", "out/results.json")
     results = grade(result, pytester.path / "out" / "results.json")
     out = result.stdout.str()

@@ -81,6 +81,7 @@ def _counts(result: pytest.RunResult) -> tuple[int, int] | None:
 def test_a_rerun_reads_unchanged_drawings_and_redraws_changed_code(project):
     project.lesson("toy", LESSON)
     project.checks("toy", CHECKS)
+    project.preload_engine()  # the box as it ships: torch and matplotlib loaded as the run starts
     taken = project.run_subprocess("--snapshot-update")
     assert taken.ret == 0, taken.stdout.str()[-3000:]
     assert _counts(taken) is None  # --snapshot-update draws everything, keeps nothing

@@ -15,7 +15,7 @@ from pathlib import Path
 import _pytest
 import pytest
 
-from tests._fake_project import grade, make_project
+from tests._fake_project import grade, make_project, preload_engine
 from tests._processes import alive, watching
 
 HONEST = """\
@@ -233,6 +233,7 @@ def _scores(results: dict) -> dict[str, float]:
 def test_hostile_submissions_earn_the_honest_grade(pytester, box):
     lessons = _course()
     make_project(pytester.path, lessons, dict.fromkeys(lessons, CHECKS))
+    preload_engine(pytester.path)  # the box as it ships; these lessons import torch
     path = pytester.path / "out" / "results.json"
     pristine = (pytester.path / "checks" / "check_rewrites_tree.py").read_text()
     with watching(OUTLIVES) as outliving, watching(BOMB) as bombs:
