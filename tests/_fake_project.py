@@ -59,14 +59,6 @@ def copy_machinery(root: Path) -> None:
     config = (REPO / "pyproject.toml").read_text()
     section = "[tool.pytest.ini_options]\n"
     (root / "pyproject.toml").write_text(config.replace(section, section + LIGHT, 1))
-
-
-def preload_engine(root: Path) -> None:
-    """Give the course at ``root`` the box as it ships: the engine (torch, matplotlib) loaded
-    once before the lessons' processes are forked, rather than by each lesson that imports it
-    (one import of torch, ~2.5 s of CPU, in each process of a course of several such lessons)."""
-    path = root / "pyproject.toml"
-    path.write_text(path.read_text().replace(LIGHT, ""))
     shutil.copytree(
         REPO / "checks" / "grader",
         root / "checks" / "grader",
@@ -78,6 +70,14 @@ def preload_engine(root: Path) -> None:
         for module in (REPO / package).glob(pattern):
             if not module.name.startswith(("check_", "__init__")):
                 shutil.copy(module, root / package / module.name)
+
+
+def preload_engine(root: Path) -> None:
+    """Give the course at ``root`` the box as it ships: the engine (torch, matplotlib) loaded
+    once before the lessons' processes are forked, rather than by each lesson that imports it
+    (one import of torch, ~2.5 s of CPU, in each process of a course of several such lessons)."""
+    path = root / "pyproject.toml"
+    path.write_text(path.read_text().replace(LIGHT, ""))
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:
