@@ -17,7 +17,8 @@ reader (another ``-j`` run) never sees half an entry.
 
 Two threads may use one cache: the claims', and the fits-ahead thread (``fits_ahead``) that
 trains what a correct lesson's claims will ask for while they wait on the lesson. One key is
-computed by one of them at a time (``_turn``); the other waits and reads what it wrote.
+computed by one of them at a time (``_turn``); the other waits and reads what it wrote. A key
+that a forked lane trains (``fits_lane``) is waited for until the lane says it is done.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class FitCache:
     _running: dict = field(default_factory=dict, repr=False)  # key -> Event, set when done
     _ahead_keys: set = field(default_factory=set, repr=False)
     _read_keys: set = field(default_factory=set, repr=False)
+    lane: object = field(default=None, repr=False)  # a fits_lane.Lane sharing the jobs ahead
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pt"
@@ -75,10 +77,28 @@ class FitCache:
             if keys is not None:
                 keys.add(key)
 
+    def trained_elsewhere(self, key: str) -> None:
+        """Count a fit that a forked lane trained ahead into this folder."""
+        self._count("trained")
+        self._count("ahead", key, self._ahead_keys)
+
+    def fit_key(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> str | None:
+        """The key of ``fit(model, X, y, ...)`` as it stands now; None for a net without one."""
+        found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        return None if found is None else fit_key.key(found)
+
+    def kept_key(self, what: str, inputs: dict, *, modules: tuple[str, ...], device="cpu") -> str:
+        """The key of the computation ``kept(what, inputs, ..., modules=modules)``."""
+        material = fit_key.computation_material(what, inputs, modules=modules, device=device)
+        return fit_key.key(material)
+
     @contextlib.contextmanager
     def _turn(self, key: str) -> Iterator[None]:
         """The body runs for ``key`` in one thread at a time: a second one waits for the first
-        to finish (and then finds its entry on disk)."""
+        to finish (and then finds its entry on disk). A key the forked lane took is first waited
+        for there: then its entry is on disk, or the lane failed and the body computes it."""
+        if self.lane is not None:
+            self.lane.before(key)
         while True:
             with self._lock:
                 running = self._running.get(key)
@@ -95,11 +115,10 @@ class FitCache:
 
     def fit(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> FitResult:
         """``lessons.fit(model, X, y, ...)``, from the cache when it holds this very fit."""
-        found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
-        if found is None:
+        key = self.fit_key(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        if key is None:
             self._count("uncached")
             return fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
-        key = fit_key.key(found)
         with self._turn(key):
             entry = self._read(key, lambda entry: _valid(entry, key, model, X, epochs))
             if entry is None:
@@ -116,19 +135,20 @@ class FitCache:
             model, entry["losses"], entry["yhat"], lr, epochs, str(device), entry["engine"]
         )
 
-    def fit_ahead(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> None:
-        """Train and keep this fit unless the cache has it: the fits-ahead thread's ``train``."""
-        found = fit_key.material(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
-        if found is None:
-            return  # no key: the claim trains it anyway
-        key = fit_key.key(found)
+    def fit_ahead(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> bool:
+        """Train and keep this fit unless the cache has it: the fits-ahead thread's ``train``.
+        Whether it trained."""
+        key = self.fit_key(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
+        if key is None:
+            return False  # no key: the claim trains it anyway
         with self._turn(key):
             if self.path(key).is_file():
-                return
+                return False
             result = fit(model, X, y, lr=lr, epochs=epochs, device=device, engine=engine)
             self._count("trained")
             self._count("ahead", key, self._ahead_keys)
             self._write(key, result)
+            return True
 
     def kept(
         self,
@@ -142,9 +162,7 @@ class FitCache:
         """``compute()``, a grader-side computation (a sweep) that returns named tensors, from the
         cache when it holds this very computation: ``what`` with ``inputs``, the source of
         ``modules`` (every module it runs), on ``device``."""
-        key = fit_key.key(
-            fit_key.computation_material(what, inputs, modules=modules, device=device)
-        )
+        key = self.kept_key(what, inputs, modules=modules, device=device)
         with self._turn(key):
             entry = self._read(key, lambda entry: _valid_tensors(entry, key))
             if entry is None:
@@ -152,16 +170,16 @@ class FitCache:
         self._count("hits", key, self._read_keys)
         return dict(entry["tensors"])
 
-    def kept_ahead(self, what, inputs, compute, *, modules, device="cpu") -> None:
+    def kept_ahead(self, what, inputs, compute, *, modules, device="cpu") -> bool:
         """Compute and keep ``compute()`` unless the cache has it: the fits-ahead thread's
-        ``kept``."""
-        key = fit_key.key(
-            fit_key.computation_material(what, inputs, modules=modules, device=device)
-        )
+        ``kept``. Whether it computed."""
+        key = self.kept_key(what, inputs, modules=modules, device=device)
         with self._turn(key):
-            if not self.path(key).is_file():
-                self._compute(key, compute)
-                self._count("ahead", key, self._ahead_keys)
+            if self.path(key).is_file():
+                return False
+            self._compute(key, compute)
+            self._count("ahead", key, self._ahead_keys)
+            return True
 
     def _compute(self, key: str, compute) -> dict[str, torch.Tensor]:
         tensors = {name: t.detach().cpu().clone() for name, t in compute().items()}

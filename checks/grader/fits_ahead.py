@@ -40,35 +40,35 @@ from pathlib import Path
 import pytest
 
 from checks.grader import collection
+from checks.grader.fits_lane import Job, Lane
 
 HOOK = "fits_ahead"
 FIXTURES = ("train", "kept")
 
 
 class Recorder:
-    """``train`` and ``kept`` for a ``fits_ahead`` function: each call becomes a job."""
+    """``train`` and ``kept`` for a ``fits_ahead`` function: each call becomes a job, with its
+    key (a job asked for twice is kept once; a net without a key is trained by its claim)."""
 
     def __init__(self, cache) -> None:
         self.cache = cache
-        self.jobs: list[Callable[[], None]] = []
+        self.jobs: list[Job] = []
+
+    def _add(self, key: str | None, job: Callable[[], bool]) -> None:
+        if key is not None and all(key != known for known, _ in self.jobs):
+            self.jobs.append((key, job))
 
     def train(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> None:
-        self.jobs.append(
-            partial(
-                self.cache.fit_ahead,
-                model,
-                X,
-                y,
-                lr=lr,
-                epochs=epochs,
-                device=device,
-                engine=engine,
-            )
+        how = {"lr": lr, "epochs": epochs, "device": device, "engine": engine}
+        self._add(
+            self.cache.fit_key(model, X, y, **how),
+            partial(self.cache.fit_ahead, model, X, y, **how),
         )
 
     def kept(self, what, inputs, compute, *, modules, device="cpu") -> None:
-        self.jobs.append(
-            partial(self.cache.kept_ahead, what, inputs, compute, modules=modules, device=device)
+        self._add(
+            self.cache.kept_key(what, inputs, modules=modules, device=device),
+            partial(self.cache.kept_ahead, what, inputs, compute, modules=modules, device=device),
         )
 
 
@@ -98,30 +98,45 @@ def homework_done(module, lessons: Path) -> bool:
 
 
 class FitsAhead:
-    """The thread, its jobs, and what went wrong in them (a broken job costs speed, no grade)."""
+    """The thread, its jobs, and what went wrong in them (a broken job costs speed, no grade);
+    the jobs are shared with a forked lane where one can be forked (``fits_lane``)."""
 
-    def __init__(self, jobs: list[Callable[[], None]], flushed: bool) -> None:
+    def __init__(self, cache, jobs: list[Job], flushed: bool) -> None:
+        self.cache = cache
         self.jobs = jobs
         self.flushed = flushed
         self.errors: list[str] = []
+        self.lane: Lane | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fits-ahead", daemon=True)
 
     def start(self) -> None:
-        if self.jobs:
+        if not self.jobs:
+            return
+        # Processes where they can be forked (no GIL shared with the claims: a thread's Python
+        # loop made each of the claims' small torch calls wait for it, 1.24 s for a claim of
+        # two 30-epoch fits), else the thread.
+        self.lane = Lane.fork(self.cache, self.jobs, self.flushed)
+        self.cache.lane = self.lane
+        if self.lane is None:
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the job running now; return once the thread has ended."""
+        """Stop after the job running now; return once the thread has ended. The lane is
+        killed (what it finished is on disk)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        if self.lane is not None:
+            self.lane.stop()
+            self.errors.extend(self.lane.errors)
+            self.cache.lane = None
 
     def _run(self) -> None:
         from checks.grader.denormals import set_denormals_flushed
 
         set_denormals_flushed(self.flushed)  # the mode is a thread's own: the claims' one
-        for job in self.jobs:
+        for _, job in self.jobs:
             if self._stop.is_set():
                 return
             try:
@@ -158,7 +173,7 @@ def start(cache, items: list[pytest.Item], lessons: Path, device: str = "cpu") -
     from checks.grader.denormals import denormals_flushed
 
     jobs, errors = _record(cache, items, lessons, device)
-    ahead = FitsAhead(jobs, denormals_flushed())
+    ahead = FitsAhead(cache, jobs, denormals_flushed())
     ahead.errors.extend(errors)
     ahead.start()
     return ahead
@@ -169,7 +184,7 @@ def fill(cache, items: list[pytest.Item], device: str = "cpu") -> list[str]:
     lesson holds (``--fits-ahead-only``: Gradescope's image, whose lessons are stubs); the
     errors."""
     jobs, errors = _record(cache, items, None, device)
-    for job in jobs:
+    for _, job in jobs:
         try:
             job()
         except Exception as exc:

@@ -23,6 +23,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
         import lessons._diagrams
         import lessons._train  # noqa: F401
+        from checks.grader.sandbox import lazy_dynamo
+
+        # The grader's own first optimizer step (a claim's reference fit, a fit ahead) imported
+        # the real torch._dynamo: ~1 s of CPU in every run, and in each forked lane of fits
+        # ahead (fits_lane.py). The stand-in, as in the box (design J).
+        lazy_dynamo.install()
     # Not matplotlib (~0.4 s): beside a box the lessons draw in their own process, and a figure
     # comes here as PNG bytes. What draws in this process imports it (--no-sandbox: the lessons;
     # the fallback: its zygote's preload, before it forks).
