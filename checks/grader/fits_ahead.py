@@ -48,14 +48,17 @@ FIXTURES = ("train", "kept")
 
 class Recorder:
     """``train`` and ``kept`` for a ``fits_ahead`` function: each call becomes a job, with its
-    key (a job asked for twice is kept once; a net without a key is trained by its claim)."""
+    key (a job asked for twice is kept once; a net without a key is trained by its claim, one
+    the cache holds already is read by it)."""
 
     def __init__(self, cache) -> None:
         self.cache = cache
         self.jobs: list[Job] = []
 
     def _add(self, key: str | None, job: Callable[[], bool]) -> None:
-        if key is not None and all(key != known for known, _ in self.jobs):
+        if key is None or self.cache.path(key).is_file():  # a warm rerun forks nothing
+            return
+        if all(key != known for known, _ in self.jobs):
             self.jobs.append((key, job))
 
     def train(self, model, X, y, *, lr, epochs, device="cpu", engine="auto") -> None:
