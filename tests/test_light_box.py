@@ -152,3 +152,40 @@ def test_when_imported_runs_after_the_modules_code_and_once(tmp_path, monkeypatc
     when_imported("watched_module_x", lambda module: seen.append(module.VALUE + 1))  # loaded: now
     assert seen == [41, 42]
     monkeypatch.delitem(sys.modules, "watched_module_x")
+
+
+WARMED = '''\
+import sys
+
+
+def warmed():
+    """Whether this process has what a figure's first savefig loads (PIL's image plugins): the
+    box's warm-up figure, drawn before the lesson's process was forked. (Not matplotlib's font
+    cache, which matplotlib itself empties in a forked child.)"""
+    return "PIL.JpegImagePlugin" in sys.modules
+'''
+
+WARMED_CLAIM = '''\
+import pytest
+
+
+@pytest.mark.claim(points=1)
+def test_warmed(lesson):
+    """The box warmed up a figure before forking the lesson's process, or did not."""
+    assert lesson.warmed() is {expected}
+'''
+
+
+@pytest.mark.parametrize(("args", "expected"), [((), True), (("--grade-json", "out.json"), False)])
+def test_a_grading_run_box_warms_up_no_figure(project, args, expected):
+    """Figure tests do not run under --grade-json: the box's preload skips the figure it draws
+    to warm up (~0.07 s before the box is ready), and draws it otherwise."""
+    if box.unavailable():
+        pytest.skip(box.unavailable())
+    project.preload_engine()
+    project.lesson("warmed", WARMED)
+    project.checks("warmed", WARMED_CLAIM.format(expected=expected))
+
+    result = project.run("lessons", *args)
+
+    result.assert_outcomes(passed=1)

@@ -154,6 +154,8 @@ def _no_box(config: pytest.Config) -> str:
 
 
 def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
+    from checks.grader.snapshots import skips_figures  # a plugin: loaded before any configure
+
     memory = config.getoption("sandbox_memory")
     memory = float(config.getini("sandbox_memory")) if memory is None else memory
     if not memory >= 0:
@@ -168,6 +170,7 @@ def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
         keep_devices="cuda" in requested_devices(config),
         max_reply_mib=float(config.getini("sandbox_reply_mib")),
         preload=_preload(config),
+        draws=not skips_figures(config),
     )
 
 
