@@ -452,6 +452,8 @@ def _kill(pid: int) -> None:
 
 def _wait(pid: int, grace: float, statuses: dict[int, int]) -> int:
     deadline = time.monotonic() + grace
+    pause = 0.0005  # a killed worker is gone in ~1 ms: polls from 0.5 ms up to 5 ms (a fixed
+    # 5 ms was ~9 ms a lesson at every lesson's end, the grader waiting on the reply)
     while pid not in statuses:
         try:
             done, status = os.waitpid(pid, os.WNOHANG)
@@ -462,7 +464,8 @@ def _wait(pid: int, grace: float, statuses: dict[int, int]) -> int:
         if time.monotonic() > deadline:
             _kill(pid)
             deadline = float("inf")
-        time.sleep(0.005)
+        time.sleep(pause)
+        pause = min(2 * pause, 0.005)
     return statuses.pop(pid)
 
 
