@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 Job = tuple[str, Callable[[], bool]]  # a key, and what trains it (True: it trained)
 FREE, GRADER = 0, 1  # who took a job; the lane's processes are 2, 3, ...
+MAX_PROCESSES = 4  # the course asks for ~25 fits; more processes would only hold memory
 LOCK_WAIT = 10.0  # s: the lock is held for a byte's read and write; a lane killed holding it
 # would leave it locked, and a job then counts as the grader's
 
@@ -69,9 +70,9 @@ class Lane:
 
     @classmethod
     def fork(cls, cache, jobs: list[Job], flushed: bool) -> Lane | None:
-        """Fork the lane's processes (one per core), sharing ``jobs`` with the grader; None
-        where that is not safe or not worth it (one core, a thread already running, no fork,
-        no shared memory)."""
+        """Fork the lane's processes (one per core, at most 4), sharing ``jobs`` with the
+        grader; None where that is not safe or not worth it (one core, a thread already
+        running, no fork, no shared memory)."""
         cores = _cores()
         if len(jobs) < 2 or not hasattr(os, "fork") or cores < 2 or _threads() != 1:
             return None
@@ -83,7 +84,7 @@ class Lane:
             return None
         lane = cls(jobs, owners, cache)
         read, write, parent = *os.pipe(), os.getpid()
-        for process in range(2, 2 + cores):
+        for process in range(2, 2 + min(cores, MAX_PROCESSES)):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)  # one thread: counted above
                 pid = os.fork()
