@@ -1,5 +1,6 @@
 """Fits ahead: the grader's fits and sweeps that a correct lesson's claims will ask for, trained
-into the fit cache by a thread while the claims wait on the lesson's process (issue 18).
+into the fit cache while the claims wait on the lesson's process (issue 18): by forked lane
+processes where they can be forked (``fits_lane``), else by a thread.
 
 A cold ``pytest lessons`` spent ~8.7 s in the grader's own fits and sweeps, one after another,
 each while the lesson's process sat idle, and the other way round while the lesson drew and
@@ -15,8 +16,8 @@ with the ``train`` and ``kept`` fixtures' signatures; ``fixtures`` holds the nam
 fixture the module's selected tests use (so a grading run, without figures, or a ``-k``
 selection asks only for what its tests need). The plugin calls it once collection is
 done, in the claims' thread (the lecture's builders seed torch's global generator, which
-another thread must not share), and a thread trains what it asked for through the fit cache,
-lesson by lesson in the claims' order. Nothing about a grade changes: the cache is keyed by
+another thread must not share), and the lane (or the thread) trains what it asked for through
+the fit cache, lesson by lesson in the claims' order. Nothing about a grade changes: the cache is keyed by
 everything a fit's result depends on, so a claim reads a fit trained ahead only when it asks for
 that very fit (a student's net or data that differ in one bit is another key, trained by the
 claim as before), and a claim that asks for a fit being trained waits for it instead of
