@@ -32,18 +32,13 @@ import threading
 import warnings
 from collections.abc import Callable
 
+from checks.grader.sandbox.processes import PR_SET_PDEATHSIG, prctl, thread_count
+
 Job = tuple[str, Callable[[], bool]]  # a key, and what trains it (True: it trained)
 FREE, GRADER = 0, 1  # who took a job; the lane's processes are 2, 3, ...
 MAX_PROCESSES = 4  # the course asks for ~25 fits; more processes would only hold memory
 LOCK_WAIT = 10.0  # s: the lock is held for a byte's read and write; a lane killed holding it
 # would leave it locked, and a job then counts as the grader's
-
-
-def _threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:  # no /proc: nothing to count by, so no fork
-        return 0
 
 
 def _cores() -> int:
@@ -74,7 +69,8 @@ class Lane:
         grader; None where that is not safe or not worth it (one core, a thread already
         running, no fork, no shared memory)."""
         cores = _cores()
-        if len(jobs) < 2 or not hasattr(os, "fork") or cores < 2 or _threads() != 1:
+        # thread_count() None (no /proc to count by): no fork either
+        if len(jobs) < 2 or not hasattr(os, "fork") or cores < 2 or thread_count() != 1:
             return None
         try:
             import multiprocessing
@@ -151,7 +147,6 @@ class Lane:
     def _serve(self, me: int, fd: int, flushed: bool, parent: int) -> None:
         """One process of the lane (``me``: its owner number), in the forked child."""
         from checks.grader.denormals import set_denormals_flushed
-        from checks.grader.sandbox.processes import PR_SET_PDEATHSIG, prctl
 
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the grader ended before that

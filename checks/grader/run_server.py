@@ -225,18 +225,12 @@ def _child(request: dict, log: int, started: int) -> None:
         os._exit(int(code))
 
 
-def _threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:  # no /proc: nothing to count by, and nothing known to start one
-        return 1
-
-
 def main(fd: int) -> None:
     """Preload, say "ready", serve until ``lessons grade`` closes its end."""
     sock = socket.socket(fileno=fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is lessons grade's to handle
     from checks.grader.sandbox.heap import frozen_imports
+    from checks.grader.sandbox.processes import thread_count
 
     with frozen_imports():
         import importlib
@@ -244,7 +238,7 @@ def main(fd: int) -> None:
         for name in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
-    if _threads() > 1:
+    if (thread_count() or 1) > 1:  # no /proc: nothing to count by, nothing known to start one
         return  # a preload started a thread: forking would not be safe; runs start fresh
     sock.send(b"ready")
     _serve(sock)

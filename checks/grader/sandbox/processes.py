@@ -89,6 +89,15 @@ def parents_of_all() -> dict[int, list[int]]:
     return parents
 
 
+def thread_count() -> int | None:
+    """This process's threads (/proc/self/task); None where there is no /proc to count by. A
+    fork is safe only with one: a lock another thread holds stays locked in the child."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 def descendants(parents: dict[int, list[int]], pid: int) -> list[int]:
     """Every descendant of ``pid`` in one reading of /proc (``parents_of_all``)."""
     found, todo = [], [pid]
