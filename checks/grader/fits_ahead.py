@@ -17,10 +17,10 @@ fixture the module's selected tests use (so a grading run, without figures, or a
 selection asks only for what its tests need). The plugin calls it once collection is
 done, in the claims' thread (the lecture's builders seed torch's global generator, which
 another thread must not share), and the lane (or the thread) trains what it asked for through
-the fit cache, lesson by lesson in the claims' order. Nothing about a grade changes: the cache is keyed by
-everything a fit's result depends on, so a claim reads a fit trained ahead only when it asks for
-that very fit (a student's net or data that differ in one bit is another key, trained by the
-claim as before), and a claim that asks for a fit being trained waits for it instead of
+the fit cache, lesson by lesson in the claims' order. Nothing about a grade changes: the cache is
+keyed by everything a fit's result depends on, so a claim reads a fit trained ahead only when it
+asks for that very fit (a student's net or data that differ in one bit is another key, trained
+by the claim as before), and a claim that asks for a fit being trained waits for it instead of
 training it twice (``FitCache._turn``).
 
 Only for a lesson whose homework has no stub left (a release's untouched homework fails its

@@ -1,5 +1,5 @@
-"""A second lane of fits ahead: a forked copy of the grader trains some of them into the fit cache
-on disk, on the other core (issue 18).
+"""The lane of fits ahead: forked copies of the grader (one per core, at most 4) train them into
+the fit cache on disk, beside the claims (issue 18).
 
 Measured on a cold ``pytest lessons``: the fits-ahead thread was the run's critical path, 6.8 s
 of fits one after another from the end of collection (1.6 s) to the last claim, while the run
@@ -7,15 +7,16 @@ as a whole used about one core (8.7 s of CPU in 8.9 s). A second thread would sh
 (the engine is a Python loop of small torch operations); a forked process does not.
 
 So the jobs (keys, in the claims' order) are shared out as they go: each is taken once, by
-whoever is free first: the fits-ahead thread, a claim that asks for it before anyone took it
-(it trains it itself, as without fits ahead), or the lane, a child forked before the thread
-starts (a fork then is safe: the grader has no other thread, counted in ``/proc/self/task``).
-Who took what is one byte per job in memory shared with the lane (``multiprocessing``'s
-``Array``, under its lock). The lane trains through the same ``FitCache`` methods, writes each
-entry as the thread would (a temporary file renamed into place), and reports each key on a
-pipe; a claim that needs a key the lane took waits for that report, then reads the entry from
-disk, checked like any other. If the lane failed or was killed, the claim trains the fit itself.
-An entry is the same bits whoever trains it (tests/test_fits_lane.py).
+whoever is free first: one of the lane's processes, or a claim that asks for it before anyone
+took it (it trains it itself, as without fits ahead). The lane is forked where the grader has no
+other thread (counted in ``/proc/self/task``: a fork is then safe); elsewhere ``fits_ahead``'s
+thread trains the jobs, as before. Who took what is one byte per job in memory shared with the
+lane (``multiprocessing``'s ``Array``, under its lock). A lane process trains through the same
+``FitCache`` methods, writes each entry as the thread would (a temporary file renamed into
+place), and reports each key on a pipe; a claim that needs a key the lane took waits for that
+report, then reads the entry from disk, checked like any other. If the lane failed or was
+killed, the claim trains the fit itself. An entry is the same bits whoever trains it
+(tests/test_fits_lane.py).
 
 The lane runs trusted code only (the grader's fits; never a lesson, which lives in its box),
 dies with the grader (``PR_SET_PDEATHSIG``), ignores pytest's alarm and Ctrl-C, writes nothing
