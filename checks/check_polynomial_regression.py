@@ -120,7 +120,9 @@ def fits_ahead(train, kept, device, fixtures) -> None:
     if "poly_fit" not in fixtures:
         return
     X, y = _lecture.polynomial_data()
-    features = cubic_features(X[:, 0])
+    # Contiguous, as the student's features come from the lesson's process: the fit is kept by
+    # its input's layout too (fit_key.tensor_key), and the lecture's transposed view rounds otherwise.
+    features = cubic_features(X[:, 0]).contiguous()
     train(_lecture.polynomial_model(), features, y, lr=LR, epochs=EPOCHS, device=device)
 
 

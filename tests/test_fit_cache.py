@@ -15,7 +15,7 @@ from checks.grader.denormals import denormals, denormals_flushed
 from checks.grader.fit_cache import FitCache
 from checks.grader.gradebook import GRADED
 from checks.reference import nets, sweeps
-from checks.reference.data import piecewise_data
+from checks.reference.data import cubic_features, piecewise_data
 from checks.reference.sweeps import relu_final_losses
 from lessons._seeding import lecture_seed
 from lessons._train import fit
@@ -82,6 +82,23 @@ def test_a_hit_trains_the_model_it_was_given(tmp_path):
     assert all(p.requires_grad and p.grad is None for p in model.parameters())
 
 
+def test_a_fit_is_kept_for_the_layout_it_was_trained_on(tmp_path):
+    """The lecture's features are a transposed view (``vstack(...).T``); the sandbox sends a
+    lesson's tensor contiguous. The same numbers in the two layouts train Linear(3, 1) to weights
+    a few ulps apart here: each is a fit of its own, and each hit gives its own bits."""
+    from lessons._lecture import polynomial_data, polynomial_model
+
+    x, y = polynomial_data()
+    view = cubic_features(x[:, 0])
+    copied = view.contiguous()
+    assert torch.equal(view, copied) and view.stride() != copied.stride()
+    cache = FitCache(tmp_path)
+    for features in (view, copied, view, copied):
+        got = cache.fit(polynomial_model(), features, y, lr=0.01, epochs=EPOCHS)
+        assert_same_fit(got, fit(polynomial_model(), features, y, lr=0.01, epochs=EPOCHS))
+    assert (cache.trained, cache.hits) == (2, 2)
+
+
 def _material(model=None, X=None, y=None, **settings):
     X0, y0 = data()
     kwargs = {"lr": 0.1, "epochs": EPOCHS, "device": "cpu", "engine": "auto", **settings}
@@ -123,6 +140,8 @@ def test_the_key_changes_with_every_input(monkeypatch):
         "X (one bit)": _material(X=_one_bit_off(X)),
         "y (one bit)": _material(y=_one_bit_off(y)),
         "y's dtype": _material(y=y.double()),
+        "X's layout (same values)": _material(X=torch.cat([X, X], dim=1)[:, :1]),
+        "X's offset (same values)": _material(X=torch.cat([X[:1], X])[1:]),
         "lr (one bit)": _material(lr=math.nextafter(0.1, 1.0)),
         "epochs": _material(epochs=EPOCHS + 1),
         "engine": _material(engine="autograd"),

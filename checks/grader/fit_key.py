@@ -1,7 +1,7 @@
 """What determines a fit's result bit for bit, as a key for the fit cache (design N).
 
 A fit of ``lessons.fit`` is a pure function of: the net's architecture and initial weights'
-bytes, the data's bytes, lr, epochs, the engine asked for and the engine's source, the device,
+bytes, the data's bytes and memory layout, lr, epochs, the engine asked for and the engine's source, the device,
 the torch build, its thread count, whether denormal floats are flushed, and the CPU's vector
 instructions (another SIMD path rounds differently). ``key`` hashes all of them; a change in any
 gives another key. Only nets the fast engine can plan (``lessons._fast.plan``: the lecture's
@@ -26,7 +26,7 @@ import torch
 from checks.grader.denormals import denormals_flushed
 from lessons._fast import plan
 
-FORMAT = 1  # bump when the key's material or the entries' layout changes
+FORMAT = 2  # bump when the key's material or the entries' layout changes
 ENGINE_MODULES = ("lessons._train", "lessons._fast")  # a layer class's own source: per layer
 
 
@@ -36,6 +36,17 @@ def tensor_digest(tensor: torch.Tensor) -> str:
     digest = hashlib.sha256(f"{flat.dtype}{tuple(tensor.shape)}".encode())
     digest.update(flat.view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def tensor_key(tensor: torch.Tensor) -> dict:
+    """A tensor as a key sees it: its digest and its memory layout (strides and offset). The same
+    values laid out otherwise take other kernels' paths and round otherwise: the lecture's
+    ``vstack([x, x², x³]).T`` (a transposed view) and the same numbers copied contiguous (as the
+    sandbox sends a lesson's tensor) train Linear(3, 1) to weights a few ulps apart."""
+    return {
+        "digest": tensor_digest(tensor),
+        "layout": [list(tensor.stride()), tensor.storage_offset()],
+    }
 
 
 @cache
@@ -103,9 +114,9 @@ def material(model, X, y, *, lr, epochs, device, engine) -> dict | None:
     return {
         "format": FORMAT,
         "layers": layers,
-        "weights": {name: tensor_digest(t) for name, t in model.state_dict().items()},
-        "X": tensor_digest(X),
-        "y": tensor_digest(y),
+        "weights": {name: tensor_key(t) for name, t in model.state_dict().items()},
+        "X": tensor_key(X),
+        "y": tensor_key(y),
         "lr": float(lr).hex(),  # every bit of the rate
         "epochs": int(epochs),
         "engine": engine,
@@ -115,9 +126,9 @@ def material(model, X, y, *, lr, epochs, device, engine) -> dict | None:
 
 
 def _canonical(value):
-    """``value`` as JSON the key can hash: tensors by digest, floats by every bit."""
+    """``value`` as JSON the key can hash: tensors by digest and layout, floats by every bit."""
     if isinstance(value, torch.Tensor):
-        return {"tensor": tensor_digest(value)}
+        return {"tensor": tensor_key(value)}
     if isinstance(value, float):
         return {"float": value.hex()}
     if isinstance(value, bool | int | str) or value is None:
