@@ -19,6 +19,12 @@ nothing of its own process (no live handle, no model) and changes none of its ar
 in pytest's cache folder (``.pytest_cache/d/figure-cache``, 0700), is read and written by the
 grader's process only, and an entry that is not whole (its digest) is drawn again, never shown.
 ``--no-figure-cache`` or ``-p no:cacheprovider`` turns it off.
+
+The cache also says whether a run will draw at all (``will_draw``): the figure tests whose every
+drawing an earlier run under the same code and libraries read from it or kept in it are listed in
+its ``served.json``; when every figure test selected now is listed, the box's zygote skips the
+figure it draws to warm up for the lessons' processes (~0.1 s of a rerun). The list only saves
+time: a figure test it wrongly names still draws, in a process that was not warmed up.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from checks.grader.i18n import LANGUAGE, N_
 
 FORMAT = 1  # bump when the key's material or the entries' layout changes
 CACHE_NAME = "figure-cache"
+SERVED = "served.json"  # the figure tests the cache answered in full, and under which code
 SKIPPED = {"__pycache__", "__snapshots__"}
 DRAWING_LIBRARIES = ("matplotlib", "numpy", "pillow", "torch")  # draw, hold and encode the PNG
 _CACHE = pytest.StashKey["FigureCache | None"]()
@@ -90,6 +97,9 @@ class FigureCache:
     hits: int = 0
     drawn: int = 0
     rejected: int = 0
+    unkept: int = 0  # drawings the cache missed and could not keep (a failed call, or one that
+    # changed its arguments): the next run draws them again
+    served: set[str] = field(default_factory=set)  # figure tests whose drawings all hit or kept
     _versions: dict = field(default_factory=_versions, repr=False)
 
     def key(self, lesson: str, request: str, buffers: list[bytes]) -> str:
@@ -107,6 +117,33 @@ class FigureCache:
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.png"
+
+    def _stamp(self) -> str:
+        """What every key of this run shares: the code and the drawing libraries."""
+        text = json.dumps({"format": FORMAT, "code": self.code, "versions": self._versions},
+                          sort_keys=True, default=repr)  # fmt: skip
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def served_before(self) -> set[str]:
+        """The figure tests an earlier run under this code and these libraries served in full."""
+        try:
+            kept = json.loads((self.root / SERVED).read_text())
+        except (OSError, ValueError):
+            return set()
+        if not isinstance(kept, dict) or kept.get("stamp") != self._stamp():
+            return set()
+        tests = kept.get("tests")
+        return (
+            {test for test in tests if isinstance(test, str)} if isinstance(tests, list) else set()
+        )
+
+    def keep_served(self) -> None:
+        """Add this run's served figure tests to the list (a list under other code is replaced)."""
+        if not self.served:
+            return
+        tests = sorted(self.served | self.served_before())
+        text = json.dumps({"stamp": self._stamp(), "tests": tests}).encode()
+        write_entry(self.root / SERVED, lambda file: file.write(text))
 
     def read(self, key: str) -> bytes | None:
         try:
@@ -132,13 +169,32 @@ def active() -> FigureCache | None:
 
 
 @contextlib.contextmanager
-def drawing(config: pytest.Config) -> Iterator[None]:
-    """For the length of a figure test: its calls of the lesson may use the session's cache."""
-    token = _ACTIVE.set(config.stash.get(_CACHE, None))
+def drawing(config: pytest.Config, test: str) -> Iterator[None]:
+    """For the length of figure test ``test`` (its node id): its calls of the lesson may use the
+    session's cache; it is served if the cache read or kept all it drew."""
+    cache = config.stash.get(_CACHE, None)
+    token = _ACTIVE.set(cache)
+    unkept = cache.unkept if cache is not None else 0
     try:
         yield
     finally:
         _ACTIVE.reset(token)
+        if cache is not None and cache.unkept == unkept:
+            cache.served.add(test)
+
+
+def will_draw(session: pytest.Session) -> bool:
+    """Whether this run's figure tests will draw in the lessons' processes: some are selected and
+    the cache did not serve them all before (no cache: they all draw). Diagrams are DOT text."""
+    from checks.grader.snapshots import skips_figures  # a plugin too: no cycle at import
+
+    if skips_figures(session.config):
+        return False
+    tests = {item.nodeid for item in session.items if "figure_snapshot" in item.fixturenames}
+    if not tests:
+        return False
+    cache = session.config.stash.get(_CACHE, None)
+    return cache is None or not tests <= cache.served_before()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -167,6 +223,12 @@ def _open(config: pytest.Config) -> FigureCache | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CACHE] = _open(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cache = session.config.stash.get(_CACHE, None)
+    if cache is not None:
+        cache.keep_served()
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

@@ -3,6 +3,7 @@ worker has its own), one worker per lesson, all of it gone before any result is 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from checks.grader import figure_cache
 from checks.grader.devices import requested_devices
 from checks.grader.sandbox import box, confine
 from checks.grader.sandbox.processes import Settings, Zygote, supported, unreadable_as, user_exists
@@ -154,8 +156,6 @@ def _no_box(config: pytest.Config) -> str:
 
 
 def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
-    from checks.grader.snapshots import skips_figures  # a plugin: loaded before any configure
-
     memory = config.getoption("sandbox_memory")
     memory = float(config.getini("sandbox_memory")) if memory is None else memory
     if not memory >= 0:
@@ -170,7 +170,6 @@ def _settings(config: pytest.Config, user: str, confined: bool) -> Settings:
         keep_devices="cuda" in requested_devices(config),
         max_reply_mib=float(config.getini("sandbox_reply_mib")),
         preload=_preload(config),
-        draws=not skips_figures(config),
     )
 
 
@@ -241,10 +240,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """Before the first claim's clock starts: the box's zygote has loaded the engine."""
+    """Before the first claim's clock starts: the box's zygote has loaded the engine, and has
+    drawn a figure to warm up if the run's figure tests will draw (figure_cache.will_draw)."""
     sandbox = session.config.stash.get(SANDBOX, None)
     if sandbox is not None and session.items:
         sandbox.zygote.wait_ready()
+        if figure_cache.will_draw(session):
+            with contextlib.suppress(OSError):  # a dead zygote: the first claim says why
+                sandbox.zygote.warm_up_figures()
 
 
 @pytest.hookimpl(tryfirst=True)  # before --grade-json and --lesson-report write anything

@@ -41,7 +41,7 @@ def main(argv: list[str]) -> None:
     # lesson's process imports what its lesson does (worker.py sets torch up when it comes).
     if settings.preload:
         with heap.frozen_imports():
-            processes.preload_engine(settings.draws)
+            processes.preload_engine()
     sock = socket.socket(fileno=fd)
     sock.send(json.dumps({"ready": True, "id": 0}).encode())  # Zygote.wait_ready reads it
     processes.zygote_main(sock, settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib
 import io
 import json
@@ -58,7 +59,6 @@ class Settings:
     # The box's zygote imports the engine (torch, matplotlib) before it forks a lesson's process;
     # False: a light box, which imports nothing a lesson does not (ini sandbox_preload).
     preload: bool = True
-    draws: bool = True  # the run shows figures: the preload warms one up (not in grading runs)
 
 
 def prctl(option: int, value: int) -> bool:
@@ -171,7 +171,7 @@ class Zygote:
         if self.settings.box:
             self._start_box(ours, theirs)
             return
-        preload_engine(self.settings.draws)  # before the fork: the zygote and workers have it
+        preload_engine()  # before the fork: the zygote and workers have it
         with warnings.catch_warnings():
             # pytest-xdist workers run execnet threads; only this thread lives on in the child,
             # which touches no lock those threads hold before it serves.
@@ -284,6 +284,11 @@ class Zygote:
             if answer.get("id") == self.asked:
                 return answer
 
+    def warm_up_figures(self) -> None:
+        """Have the zygote draw one figure before it forks a lesson's process (``warm_up_figures``
+        below): the run's figure tests will draw."""
+        self._ask({"op": "figures"})
+
     def spawn(self, lesson: str, fds: list[int]) -> int:
         """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``."""
         return self._ask({"op": "spawn", "lesson": lesson}, fds)["pid"]
@@ -344,10 +349,10 @@ class Zygote:
             self.pids = None
 
 
-def preload_engine(draws: bool = True) -> None:
+def preload_engine() -> None:
     """Import the engine (``lessons/_*.py``, and matplotlib and numpy with it) and warm up what
-    every lesson's first optimizer step and first figure would load, in the grader, before the
-    zygote is forked.
+    every lesson's first optimizer step would load, in the grader before the zygote is forked
+    (a box's zygote: in the box, inside.py).
 
     Every worker is forked from the zygote: what it has loaded, each worker starts with, instead
     of loading it again for each lesson (measured: the sandboxed ``pytest lessons`` took 1.45x the
@@ -378,11 +383,14 @@ def preload_engine(draws: bool = True) -> None:
         optimizer = torch.optim.SGD([weight], lr=0.1)
         (2 * weight).sum().backward()
         optimizer.step()
-    # A process's first figure loads fonts and text caches (~0.15 s measured in a fresh fork):
-    # every lesson draws, so every worker paid it. Not for a run without figure tests (grading
-    # runs): the box would be ready ~0.07 s later for nothing.
-    if not draws:
-        return
+
+
+def warm_up_figures() -> None:
+    """Draw and encode one small figure: a process's first figure loads fonts, text caches and
+    PIL's encoders (~0.15 s measured in a fresh fork), which every lesson's process forked after
+    this has. The zygote does it when the grader asks (``Zygote.warm_up_figures``): only a run
+    whose figure tests will draw (not a grading run, which shows none, nor a rerun whose figures
+    all come from the figure cache: ~0.1 s sooner to its first claim)."""
     with contextlib.suppress(Exception):
         from matplotlib.figure import Figure
 
@@ -401,7 +409,7 @@ def zygote_main(sock: socket.socket, settings: Settings) -> None:
         # A box's zygote was exec'd with nothing of the grader's but the socket; what it has open
         # now is its own preload's (matplotlib's font files, read lazily by cached fonts that
         # every worker inherits): a worker that closed them would fail its first figure.
-        keep = {int(fd) for fd in os.listdir("/proc/self/fd")} - {sock.fileno()}
+        keep = _open_fds() - {sock.fileno()}
     else:
         close_fds({0, 1, 2, sock.fileno()})
     prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -411,6 +419,7 @@ def zygote_main(sock: socket.socket, settings: Settings) -> None:
 
     statuses: dict[int, int] = {}
     workers: set[int] = set()
+    warmed = False
     while True:
         message, fds, _, _ = socket.recv_fds(sock, 4096, 3)
         if not message:
@@ -427,6 +436,15 @@ def zygote_main(sock: socket.socket, settings: Settings) -> None:
             reply = {"status": _wait(request["pid"], request["grace"], statuses)}
             workers.discard(request["pid"])
             _sweep(workers, statuses)
+        elif op == "figures":
+            if settings.preload and not warmed:  # a light box draws in each lesson's process
+                opened = _open_fds()
+                warm_up_figures()
+                gc.freeze()  # with the preload's heap: a worker's collector passes never scan it
+                warmed = True
+                if settings.box:  # kept open in every worker, as the preload's (above)
+                    keep |= _open_fds() - opened
+            reply = {}
         elif op == "kill":
             _kill(request["pid"])
             reply = {"status": _wait(request["pid"], 0, statuses)}
@@ -439,6 +457,10 @@ def zygote_main(sock: socket.socket, settings: Settings) -> None:
         for fd in fds:
             os.close(fd)
         sock.send(json.dumps({**reply, "id": request["id"]}).encode())
+
+
+def _open_fds() -> set[int]:
+    return {int(fd) for fd in os.listdir("/proc/self/fd")}
 
 
 def _sweep(workers: set[int], statuses: dict[int, int]) -> None:
