@@ -149,3 +149,36 @@ def test_a_failing_job_is_reported_and_its_claim_trains_it(found):
 
 def test_no_lane_is_forked_beside_a_thread(found):
     assert found["threaded"] == {"lane": False}
+
+
+COUNT_THREADS = """\
+import os
+
+import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    with open(os.environ["THREADS_FILE"], "w") as file:
+        file.write(str(len(os.listdir("/proc/self/task"))))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_the_grader_is_single_threaded_when_the_lane_would_fork(tmp_path):
+    """The lane forks only from a single-threaded grader. NumPy's OpenBLAS (loaded with torch)
+    starts a pool of threads unless told otherwise: the plugin tells it (one thread, as torch),
+    so a student's plain ``pytest lessons`` (no thread variables set) gets its lane."""
+    (tmp_path / "count_threads.py").write_text(COUNT_THREADS)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+    env.update(PYTHONPATH=str(tmp_path), THREADS_FILE=str(tmp_path / "threads"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "lessons", "-q", "-p", "no:randomly", "-p", "count_threads",
+         "-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", f"cache_dir={tmp_path / 'cache'}",
+         "-k", "test_make_data_gives_the_lectures_grid"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (tmp_path / "threads").read_text() == "1"

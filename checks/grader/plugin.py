@@ -9,6 +9,8 @@ its own torch (~3 s) on the other core while this process imports the engine (~2
 at the top of this file, the box waited for them and a run paid both, one after the other.
 """
 
+import os
+
 import pytest
 
 from checks.grader.sandbox.heap import frozen_imports
@@ -18,6 +20,11 @@ from checks.grader.sandbox.hooks import start_box
 @pytest.hookimpl(tryfirst=True)  # before the steps that set torch (threads, denormals)
 def pytest_configure(config: pytest.Config) -> None:
     start_box(config)
+    # NumPy's OpenBLAS starts a pool of threads as it loads (torch imports NumPy): the grader's
+    # NumPy work is tiny, and a process with threads cannot fork safely, so the fits lane would
+    # not fork (fits_lane.py: the cold run ~0.8 s slower). One thread, as torch's (design J),
+    # unless the user chose; the box sets its own environment, lessons grade sets OMP's.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with frozen_imports():  # the long-lived heap, out of the garbage collector's full passes
         import torch  # noqa: F401
 
