@@ -14,7 +14,8 @@ minutes and want quiet cores; CI runs them, see .ci/run):
    with an empty fit cache, at most 0.3x rerun with the cache it filled (issue 18).
 4. ``lessons grade -j 2`` takes at most 0.4x the lecture's time per submission (issue 18).
 5. Grading in the sandbox (``pytest lessons --grade-json``: every lesson in its own process,
-   only data crossing) takes at most 1.2x the wall time of ``pytest lessons --no-sandbox``.
+   only data crossing) takes at most 1.2x the wall time of ``pytest lessons --no-sandbox``
+   (the fastest of five alternating rounds on each side).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ LOOP_SEEDS = 5  # seeds per width trained one by one by the baseline loop
 LOOP_SPEEDUP = 2.0
 SWEEP_SPEEDUP = 50.0
 SANDBOX_OVERHEAD = 1.2  # issue 9: the sandbox may cost at most 20% of the wall time
+SANDBOX_ROUNDS = 5
 # Issue 18, each a fraction of the lecture's code run once (tests/lecture_reference.py):
 LESSONS_COLD, LESSONS_WARM = 0.8, 0.3  # pytest lessons with an empty fit cache, and rerun
 # lessons grade -j 2, wall time per submission (the issue read it as ~1,200 an hour with its 8.2 s
@@ -271,10 +273,12 @@ def test_grading_in_the_sandbox_costs_at_most_a_fifth_more(benchmark_on, pytestc
         baseline.append(_run([*pytest_lessons, "--no-sandbox"], root))
         return (), {}
 
-    # Three rounds each, medians: on this shared machine one run of the two was seen 20% slow
-    # (31.4 s and 37.2 s sandboxed in one CI run), and a median of two is then their mean.
-    benchmark_on.pedantic(lambda: _run(sandboxed, root), setup=setup, rounds=3)
-    ratio = _ratio(
+    # The fastest of five alternating rounds on each side: the machine's noise only ever adds
+    # time (runs seen 10-20% slow in a window), and the box's own cost is now ~0.15-0.3 s of a
+    # ~2.5 s run, so a median of three (1.06-1.12x by hand, once 1.22x in CI on 2026-12-05) was
+    # the noise's, not the box's. The medians stay in the report.
+    benchmark_on.pedantic(lambda: _run(sandboxed, root), setup=setup, rounds=SANDBOX_ROUNDS)
+    _ratio(
         benchmark_on,
         baseline,
         units=1,
@@ -282,4 +286,6 @@ def test_grading_in_the_sandbox_costs_at_most_a_fifth_more(benchmark_on, pytestc
         target="pytest lessons --grade-json (sandboxed)",
         baseline_of="pytest lessons --no-sandbox",
     )
-    assert 1 / ratio <= SANDBOX_OVERHEAD, f"the sandboxed run took {1 / ratio:.2f}x the time"
+    fastest = benchmark_on.stats.stats.min / min(baseline)
+    benchmark_on.extra_info.update(fastest_ratio=fastest)
+    assert fastest <= SANDBOX_OVERHEAD, f"the sandboxed run took {fastest:.2f}x the time"
