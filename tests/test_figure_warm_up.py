@@ -54,28 +54,45 @@ def test_figure(lesson, figure_snapshot):
 """
 
 
-def test_the_box_warms_up_a_figure_only_for_a_run_that_draws(project, monkeypatch):
+# A figure whose call fails: whatever it drew was not kept, so the next run draws it again.
+FAILS = """\
+def plot():
+    raise ValueError("no figure today")
+"""
+
+
+def _course(project, drawn: str) -> None:
     if box.unavailable():
         pytest.skip(box.unavailable())
     project.preload_engine()
     project.lesson("warmed", WARMED)
     project.checks("warmed", WARMED_CLAIM)
-    project.lesson("drawn", DRAWN)
+    project.lesson("drawn", drawn)
     project.checks("drawn", DRAWN_FIGURE)
 
-    def claim_holds(expected: str, *args: str) -> None:
-        monkeypatch.setenv("EXPECT_WARMED", expected)
-        result = project.run("lessons", *args)
-        assert "warmed::test_warmed" not in result.stdout.str(), result.stdout.str()[-3000:]
-        assert result.parseoutcomes().get("passed", 0) >= 1
 
+def _claim_holds(project, monkeypatch, expected: str, *args: str) -> None:
+    monkeypatch.setenv("EXPECT_WARMED", expected)
+    result = project.run("lessons", *args)
+    assert "warmed::test_warmed" not in result.stdout.str(), result.stdout.str()[-3000:]
+    assert result.parseoutcomes().get("passed", 0) >= 1
+
+
+def test_the_box_warms_up_a_figure_only_for_a_run_that_draws(project, monkeypatch):
+    _course(project, DRAWN)
     # A figure the cache has not seen: drawn (and kept; no snapshot yet, so its check fails).
-    claim_holds("yes")
+    _claim_holds(project, monkeypatch, "yes")
     # The same figure again: the cache serves it, nothing draws.
-    claim_holds("no")
+    _claim_holds(project, monkeypatch, "no")
     # Figure tests do not run under --grade-json.
-    claim_holds("no", "--grade-json", "out.json")
+    _claim_holds(project, monkeypatch, "no", "--grade-json", "out.json")
     # No figure test selected.
-    claim_holds("no", "-k", "warmed")
+    _claim_holds(project, monkeypatch, "no", "-k", "warmed")
     # Without the cache every figure draws.
-    claim_holds("yes", "--no-figure-cache")
+    _claim_holds(project, monkeypatch, "yes", "--no-figure-cache")
+
+
+def test_a_figure_call_that_failed_warms_the_box_up_again(project, monkeypatch):
+    _course(project, FAILS)
+    _claim_holds(project, monkeypatch, "yes")
+    _claim_holds(project, monkeypatch, "yes")  # nothing was kept: the figure test draws again

@@ -185,11 +185,8 @@ def drawing(config: pytest.Config, test: str) -> Iterator[None]:
 
 def will_draw(session: pytest.Session) -> bool:
     """Whether this run's figure tests will draw in the lessons' processes: some are selected and
-    the cache did not serve them all before (no cache: they all draw). Diagrams are DOT text."""
-    from checks.grader.snapshots import skips_figures  # a plugin too: no cycle at import
-
-    if skips_figures(session.config):
-        return False
+    the cache did not serve them all before (no cache: they all draw). Diagrams are DOT text.
+    A grading run has none left: snapshots.py deselected them at collection."""
     tests = {item.nodeid for item in session.items if "figure_snapshot" in item.fixturenames}
     if not tests:
         return False

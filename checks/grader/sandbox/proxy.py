@@ -146,17 +146,20 @@ def _figure_call(figures, client, side, request, encoder, sent, what: str):
     if png is not None:
         return RenderedFigure(png)
     before = [_state_digest(module) for module in sent]
-    figures.unkept += 1  # until it is kept: a call that fails may have drawn
-    reply, buffers = client.request(
-        request, encoder.buffers, what=N_("running {what}").format(what=what)
-    )
-    value = _result(client, side, reply, buffers, sent, encoder.tensors)
-    unchanged = not reply.get("mutated") and before == [_state_digest(m) for m in sent]
-    if isinstance(value, RenderedFigure) and unchanged:
-        figures.write(key, value.png)
-    if unchanged or not isinstance(value, RenderedFigure):  # kept, or drew nothing
-        figures.unkept -= 1
-    return value
+    kept = False  # a call that fails, or changes its arguments, may have drawn what is not kept
+    try:
+        reply, buffers = client.request(
+            request, encoder.buffers, what=N_("running {what}").format(what=what)
+        )
+        value = _result(client, side, reply, buffers, sent, encoder.tensors)
+        unchanged = not reply.get("mutated") and before == [_state_digest(m) for m in sent]
+        if isinstance(value, RenderedFigure) and unchanged:
+            figures.write(key, value.png)
+        kept = unchanged or not isinstance(value, RenderedFigure)  # kept, or drew nothing
+        return value
+    finally:
+        if not kept:
+            figures.unkept += 1
 
 
 def _state_digest(module: torch.nn.Module) -> dict[str, str]:
