@@ -282,6 +282,19 @@ def test_failures_differing_only_in_numbers_are_one_block():
     ]
 
 
+def test_a_long_claim_id_stays_whole_on_its_failed_line():
+    """A claim id wider than the card is not cut (its colon, or half its name, starting the next
+    line) nor parted from FAILED: it overflows its one line; the sentence wraps below it."""
+    name = "test_timed_training_at_lr_0_1_diverges_at_the_same_epoch[cpu]"
+    sentence = "Trained again, timed, it diverges at the same epoch as the session's fit."
+    failed = _failed(name, "divergence_epoch returned 35, expected 34", lesson="learning_rate")
+    outcomes = [dataclasses.replace(failed, description=sentence)]
+    for code in ("en", "ko"):
+        lines = failure_lines(outcomes, width=60, lang=language(code))
+        assert lines[0].split()[1:] == [f"learning_rate::{name}:"], lines  # after FAILED (실패)
+        assert " ".join(line.strip() for line in lines[1:-1]) == sentence, lines
+
+
 def test_homework_not_attempted_is_one_line_per_function():
     stub = "not attempted yet: Homework (relu_nodes): build the net."
     outcomes = [

@@ -48,10 +48,11 @@ def wrap(
     initial_indent: str = "",
     subsequent_indent: str = "",
     break_on_hyphens: bool = True,
+    break_long_words: bool = True,
 ) -> list[str]:
     """``textwrap.wrap`` by cells: text of narrow characters only is wrapped by ``textwrap``
     itself (the English card stays as it was); other text word by word, a word wider than a
-    line cut into pieces that fit."""
+    line cut into pieces that fit (or, without ``break_long_words``, on a line of its own)."""
     if cells(text) == len(text):  # narrow: textwrap's own lines, as before
         return textwrap.wrap(
             text,
@@ -59,6 +60,7 @@ def wrap(
             initial_indent=initial_indent,
             subsequent_indent=subsequent_indent,
             break_on_hyphens=break_on_hyphens,
+            break_long_words=break_long_words,
         )
     if cells(initial_indent + text) <= width:  # fits: kept as it is (a table row's padding)
         return [initial_indent + text]
@@ -75,6 +77,9 @@ def wrap(
                 lines.append(line)
                 line, fresh = subsequent_indent, True
                 continue
+            if not break_long_words:  # a line of its own, however wide
+                line, fresh = candidate, False
+                break
             room = max(width - cells(line), 1)  # a word wider than a whole line: cut it
             piece = prefix(word, room) or word[0]
             lines.append(line + piece)

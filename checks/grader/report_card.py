@@ -89,10 +89,14 @@ def failure_lines(
     for claims in groups.values():
         first = claims[0]
         sentence = (first.ko if lang.code == "ko" else "") or first.description or first.name
-        head = _("FAILED {claim}: {sentence}").format(
-            claim=f"{first.lesson}::{first.name}", sentence=sentence
-        )
-        lines += wrap(head, width, subsequent_indent=INDENT) or [head]
+        claim = f"{first.lesson}::{first.name}"
+        head = _("FAILED {claim}: {sentence}").format(claim=claim, sentence=sentence)
+        # A claim's id is never cut, nor parted from the word before it: a long one overflows
+        # its line rather than leave "FAILED" alone on one line and its colon on the next.
+        block = wrap(head, width, subsequent_indent=INDENT, break_long_words=False) or [head]
+        if len(block) > 1 and claim not in block[0] and block[1].lstrip().startswith(claim):
+            block[:2] = [f"{block[0]} {block[1].lstrip()}"]
+        lines += block
         reason = lang.reason(first.reason)
         if lang.code == "en":
             lines.append(f"{INDENT}-> {reason}")  # one line, as the grade report has it
