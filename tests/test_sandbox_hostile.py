@@ -56,7 +56,10 @@ def test_answer_again(lesson):
 """
 
 FORGED = {"score": 1000, "execution_time": 0, "output": "forged", "tests": []}
-OUTLIVES = "lessons-outlive"  # the name the outliving process takes (15 bytes at most)
+# The names the outliving process and the fork bomb's take (PR_SET_NAME, 15 bytes at most), as
+# placeholders: each run of the test puts in names of its own (_course), since under pytest -n
+# both parametrizations run at once and each must count only its own processes.
+OUTLIVES = "lessons-outlive"
 BOMB = "lessons-bomb"
 # The results file: from the grader's command line where the lesson shares its process (the
 # fallback's fork), else where a student would guess it (a box shows neither).
@@ -211,11 +214,11 @@ for _ in range(600):  # past the limit (512), not much past
 EXITS_AT_IMPORT = "import os\nos._exit(0)\n"
 
 
-def _course() -> dict[str, str]:
+def _course(outlives: str = OUTLIVES, bomb: str = BOMB) -> dict[str, str]:
     lessons = {"honest": HONEST}
     for name, hostile in HOSTILE.items():
         # The hostile part comes after the honest code, so its definitions win.
-        lessons[name] = HONEST + "\n" + hostile
+        lessons[name] = HONEST + "\n" + hostile.replace(OUTLIVES, outlives).replace(BOMB, bomb)
     lessons["exits_at_import"] = EXITS_AT_IMPORT + HONEST
     return lessons
 
@@ -231,12 +234,13 @@ def _scores(results: dict) -> dict[str, float]:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the sandbox forks (POSIX)")
 @pytest.mark.parametrize("box", ["auto", "off"])  # the bubblewrap box, and the fallback
 def test_hostile_submissions_earn_the_honest_grade(pytester, box):
-    lessons = _course()
+    outlives, bomb = f"lesson-outlive{box[0]}", f"lesson-bomb-{box[0]}"
+    lessons = _course(outlives, bomb)
     make_project(pytester.path, lessons, dict.fromkeys(lessons, CHECKS))
     preload_engine(pytester.path)  # the box as it ships; these lessons import torch
     path = pytester.path / "out" / "results.json"
     pristine = (pytester.path / "checks" / "check_rewrites_tree.py").read_text()
-    with watching(OUTLIVES) as outliving, watching(BOMB) as bombs:
+    with watching(outlives) as outliving, watching(bomb) as bombs:
         result = pytester.runpytest_subprocess(
             "lessons",
             "--grade-json",
