@@ -303,3 +303,93 @@ def test_a_box_asked_nothing_is_stopped_without_waiting_for_its_imports():
     assert zygote.asked == 0  # no shutdown request: it would have waited for the imports
     assert outer.returncode not in (None, 0)  # stopped, not ended by a request
     assert not any(alive(pid) for pid in [outer.pid, *namespace])
+
+
+# Kill every process they may signal: in a box, every process of it but its init (the zygote).
+KILLS_ALL = """\
+import os, signal
+
+
+def _kill_all():
+    try:
+        os.kill(-1, signal.SIGKILL)  # Linux spares the caller
+    except OSError:
+        pass
+"""
+KILLS_IN_CALL = (
+    KILLS_ALL
+    + """
+
+def answer():
+    open("/tmp/killed-all", "w").close()  # the box's own /tmp: a fresh box has none
+    _kill_all()
+    return 42
+"""
+)
+SAME_BOX = """\
+import os
+
+
+def answer():
+    return 42 if os.path.exists("/tmp/killed-all") else "a fresh box"
+"""
+KILLS_AT_IMPORT = KILLS_ALL + "\n\n_kill_all()\n\n\ndef answer():\n    return 42\n"
+TWO_CLAIMS = """\
+import pytest
+
+
+@pytest.mark.claim(points=1)
+def test_answers_42(lesson):
+    '''The lesson answers 42.'''
+    assert lesson.answer() == 42
+
+
+@pytest.mark.claim(points=1)
+def test_answers_42_again(lesson):
+    '''The lesson still answers 42.'''
+    assert lesson.answer() == 42
+"""
+
+
+def test_a_lesson_that_kills_every_process_it_can_ends_no_other_lesson(pytester):
+    """kill(-1) from a lesson's process reaches every process of the box the kernel lets it
+    signal: the zygote is the box's init (bwrap --as-pid-1), which it may not, so the lessons
+    after it are still graded, in the same box (before, the zygote died with its box and every
+    later claim of the run failed: "BrokenPipeError"; a fresh box would not do here either)."""
+    lessons = {"a_kills": KILLS_IN_CALL, "b_kills_at_import": KILLS_AT_IMPORT, "c": SAME_BOX}
+    make_project(pytester.path, lessons, dict.fromkeys(lessons, TWO_CLAIMS))
+    path = pytester.path / "results.json"
+    result = pytester.runpytest_subprocess(
+        "lessons", "--grade-json", str(path), "-p", "no:randomly"
+    )
+    results = grade(result, path)
+    failed = {t["name"]: t["output"] for t in results["tests"] if t["status"] != "passed"}
+    assert not failed and results["score"] == 6, (failed, result.stdout.str()[-3000:])
+
+
+def test_a_box_whose_zygote_died_is_replaced_for_the_next_lesson():
+    """Were the zygote to die anyway (killed from outside the box, say), the next lesson's
+    process is started in a fresh box, not refused for the rest of the run."""
+    settings = Settings(box=True, box_uid=box.box_uid() if os.geteuid() == 0 else 0)
+    zygote = Zygote(settings, str(Path(__file__).resolve().parents[1]))
+    zygote.start()
+    zygote.wait_ready()
+    first = zygote.process
+    ours, theirs = socket.socketpair()
+    try:
+        assert not zygote.gone()
+        for pid in descendants(parents_of_all(), first.pid):  # the box: its init is the zygote
+            os.kill(pid, 9)
+        first.wait(timeout=30)
+        for _ in range(100):  # the zygote's end of the socket closes as the box goes
+            if zygote.gone():
+                break
+            time.sleep(0.05)
+        assert zygote.gone()
+        worker = zygote.spawn("polynomial_regression", [theirs.fileno(), 1, 2])
+        assert zygote.process is not first and zygote.process.poll() is None
+        assert worker > 0 and not zygote.gone()
+    finally:
+        ours.close()
+        theirs.close()
+        zygote.shutdown()

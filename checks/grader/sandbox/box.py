@@ -79,6 +79,10 @@ def _namespaces() -> list[str]:
     drops to it); as another user, a user namespace is what lets bwrap make the others."""
     flags = ["bwrap", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net"]
     flags += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    # The zygote is the PID namespace's init: the kernel delivers it no signal sent from inside
+    # the box that it has no handler for, so a lesson's kill(-1) (every process it can signal)
+    # cannot end the box under the lessons after it. It reaps orphans already (a subreaper).
+    flags += ["--as-pid-1"]
     if os.geteuid() != 0:
         flags.insert(1, "--unshare-user")
     return flags

@@ -19,6 +19,16 @@ from checks.grader.sandbox.processes import Zygote, describe_exit
 from checks.grader.timeouts import timeout_seconds
 
 UNREADABLE = N_("the lesson process sent a reply that cannot be read: {why}")
+# A lesson that kills its box's zygote (kill(-1) in the box) ends every process of the box: the
+# next lesson gets a fresh box (Zygote.spawn), and the same call fails at once from then on.
+BOX_ENDED = N_("the lesson process ended its sandbox (every process in it) while {what}")
+BOX_ENDED_EARLIER = N_("{what} ended its sandbox earlier")
+
+
+class BoxEnded(SandboxError):
+    """The worker died with its box's zygote: every process of the box is gone."""
+
+
 # processes.describe_exit's words ("the lesson process exited with code 0 while importing x"),
 # for the catalog: the card translates a reason by the template it matches (checks.grader.i18n).
 EXIT_WORDS = (
@@ -40,11 +50,18 @@ class WorkerClient:
         self.pid = 0
         self.token = ""
         self.timed_out: dict[str, float] = {}  # what ran past a claim's timeout -> seconds
+        self.ended_box: set[str] = set()  # what ended its box twice (the zygote killed)
+        self.import_endings = 0  # imports of the lesson that ended their box
 
     def start(self) -> None:
         """Fork the worker and wait until it has imported the lesson (raising what that raised)."""
+        if self.sock is not None and self.zygote.gone():
+            self._forget()  # its worker died with a box a lesson ended: a fresh one, in a fresh box
         if self.sock is not None:
             return
+        importing = N_("importing {lesson}").format(lesson=self.lesson)
+        if importing in self.ended_box:
+            raise SandboxError(BOX_ENDED_EARLIER.format(what=importing))
         ours, theirs = socket.socketpair()
         try:
             self.pid = self.zygote.spawn(self.lesson, [theirs.fileno(), 1, 2])
@@ -54,13 +71,23 @@ class WorkerClient:
         finally:
             theirs.close()
         self.sock, self.token = ours, str(self.pid)
-        reply, _ = self._exchange(None, what=N_("importing {lesson}").format(lesson=self.lesson))
+        try:
+            reply, _ = self._exchange(None, what=importing)
+        except BoxEnded:
+            self.import_endings += 1
+            if self.import_endings > 1:  # again in a fresh box: every claim of it fails at once
+                self.ended_box.add(importing)
+            raise
         if "error" in reply:
             self.stop()
             raise import_error(self.lesson, reply["error"])
 
     def request(self, request: dict, buffers: list[bytes], *, what: str):
-        """Send one request, return the reply's JSON tree and buffers."""
+        """Send one request, return the reply's JSON tree and buffers.
+
+        A request whose box ended under it (its zygote killed: a lesson's kill(-1) in the box,
+        this one's or one that ran before it) is sent once more, to a fresh worker in a fresh
+        box; a call that ends that box too fails, and fails at once from then on."""
         earlier = self.timed_out.get(what)
         if earlier is not None:
             raise SandboxError(
@@ -68,14 +95,27 @@ class WorkerClient:
                     what=request.get("what", what), seconds=f"{earlier:g}"
                 )
             )
-        self.start()
-        try:
-            return self._exchange(codec.pack(request, buffers), what=what)
-        except BaseException as exc:
-            seconds = timeout_seconds(exc)
-            if seconds is not None:
-                self.timed_out[what] = seconds
-            raise
+        if what in self.ended_box:
+            raise SandboxError(BOX_ENDED_EARLIER.format(what=request.get("what", what)))
+        for attempt in (1, 2):
+            try:
+                self.start()
+            except BoxEnded:  # its import ended the box (start counts those)
+                if attempt == 2:
+                    raise
+                continue
+            try:
+                return self._exchange(codec.pack(request, buffers), what=what)
+            except BoxEnded:
+                if attempt == 2:
+                    self.ended_box.add(what)
+                    raise
+            except BaseException as exc:
+                seconds = timeout_seconds(exc)
+                if seconds is not None:
+                    self.timed_out[what] = seconds
+                raise
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _exchange(self, chunks, *, what: str):
         try:
@@ -85,11 +125,17 @@ class WorkerClient:
         except codec.CodecError as exc:  # over the cap: refused before it was read
             self.stop()
             raise SandboxError(UNREADABLE.format(why=exc)) from None
+        except (BrokenPipeError, ConnectionResetError):
+            message = None  # the worker is gone, as at end-of-file (its box torn down under it)
         except BaseException:  # a claim's timeout (pytest-timeout) or Ctrl-C while we waited
             self.stop()
             raise
         if message is None:
-            status = self.zygote.wait(self.pid)
+            try:
+                status = self.zygote.wait(self.pid)
+            except OSError:  # the zygote died with the worker: the whole box ended
+                self._forget()
+                raise BoxEnded(BOX_ENDED.format(what=what)) from None
             self._forget()
             raise SandboxError(EXIT_WORDS[0].format(how=describe_exit(status), what=what))
         try:

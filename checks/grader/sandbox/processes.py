@@ -272,17 +272,37 @@ class Zygote:
             raise OSError("the sandbox's zygote is not running")
         self.asked += 1
         data = json.dumps({**request, "id": self.asked}).encode()
-        socket.send_fds(self.sock, [data], list(fds))
-        while True:
-            reply = self.sock.recv(4096)
-            if not reply:
-                self.sock.close()
-                self.sock = None
-                why = self.died_because()
-                raise OSError("the sandbox's zygote has exited" + (f": {why}" if why else ""))
-            answer = json.loads(reply)
-            if answer.get("id") == self.asked:
-                return answer
+        try:
+            socket.send_fds(self.sock, [data], list(fds))
+            while True:
+                reply = self.sock.recv(4096)
+                if not reply:
+                    break
+                answer = json.loads(reply)
+                if answer.get("id") == self.asked:
+                    return answer
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # killed between two requests (a lesson's kill(-1) in the box): as below
+        self.sock.close()
+        self.sock = None
+        why = self.died_because()
+        raise OSError("the sandbox's zygote has exited" + (f": {why}" if why else ""))
+
+    def gone(self) -> bool:
+        """Whether a started zygote has died (with its box) since, found without asking it: its
+        socket hung up. ``spawn`` then starts another box."""
+        if self.sock is not None:
+            try:
+                peeked = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return False  # alive, nothing to read (a late reply would be read as alive)
+            except OSError:
+                peeked = b""
+            if peeked:
+                return False
+            self.sock.close()
+            self.sock = None
+        return self.pid != 0
 
     def warm_up_figures(self) -> None:
         """Have the zygote draw one figure before it forks a lesson's process (``warm_up_figures``
@@ -290,7 +310,16 @@ class Zygote:
         self._ask({"op": "figures"})
 
     def spawn(self, lesson: str, fds: list[int]) -> int:
-        """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``."""
+        """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``.
+
+        A box whose zygote died (a lesson that killed every process it could see, the zygote
+        included) is replaced by a fresh one first, so that the other lessons are still graded.
+        Only a box: it starts by fork and exec (bwrap), never by forking this process, which may
+        be running threads by now (the fits ahead)."""
+        if self.process is not None and self.gone():
+            self.shutdown()  # reaps the dead box and removes its control group
+            self.start()
+            self.wait_ready()
         return self._ask({"op": "spawn", "lesson": lesson}, fds)["pid"]
 
     def wait(self, pid: int, grace: float = 2.0) -> int:
@@ -325,9 +354,10 @@ class Zygote:
             # imports (~2.5 s) just to kill it.
             if self.asked or not self._stop_unasked():
                 with contextlib.suppress(OSError):
-                    self._ask({"op": "shutdown"})
-            self.sock.close()
-            self.sock = None
+                    self._ask({"op": "shutdown"})  # a dead zygote's socket is closed by _ask
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
         if self.pid:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)  # it has already exited, unless it hung
