@@ -61,7 +61,7 @@ def seen(paths, port):
     except OSError as exc:
         found["network"] = type(exc).__name__
     try:
-        os.kill(1, 9)  # bwrap's init inside the box: allowed or not, it is the box's own
+        os.kill(1, 9)  # the box's init (the zygote): spared by the kernel, and the box's own
     except OSError:
         pass
     return found
@@ -101,8 +101,8 @@ def test_a_lesson_sees_only_its_box(pytester, monkeypatch):
     assert "in a bubblewrap box" in result.stdout.str()
     seen = json.loads(out.read_text())
 
-    # Its own few processes (bwrap's init, the zygote, this worker), no interface but lo, and
-    # no way to the machine's services.
+    # Its own few processes (the zygote, which is the box's init, and this worker), no interface
+    # but lo, and no way to the machine's services.
     assert len(seen["processes"]) <= 4, seen["processes"]
     assert seen["interfaces"] == ["lo"]
     assert seen["network"] in ("ConnectionRefusedError", "TimeoutError", "OSError")
