@@ -105,10 +105,8 @@ class FigureCache:
     def key(self, lesson: str, request: str, buffers: list[bytes]) -> str:
         """The key of a call of ``lesson`` (``request``: its JSON text) with ``buffers``."""
         material = {
-            "format": FORMAT,
+            "stamp": self._stamp(),
             "lesson": lesson,
-            "code": self.code,
-            "versions": self._versions,
             "request": request,
             "buffers": [hashlib.sha256(bytes(b)).hexdigest() for b in buffers],
         }
@@ -119,7 +117,8 @@ class FigureCache:
         return self.root / key[:2] / f"{key}.png"
 
     def _stamp(self) -> str:
-        """What every key of this run shares: the code and the drawing libraries."""
+        """What every key of this run shares: the format, the code and the drawing libraries
+        (``served.json`` is kept under it too)."""
         text = json.dumps({"format": FORMAT, "code": self.code, "versions": self._versions},
                           sort_keys=True, default=repr)  # fmt: skip
         return hashlib.sha256(text.encode()).hexdigest()

@@ -1,8 +1,8 @@
 """What determines a fit's result bit for bit, as a key for the fit cache (design N).
 
 A fit of ``lessons.fit`` is a pure function of: the net's architecture and initial weights'
-bytes, the data's bytes and memory layout, lr, epochs, the engine asked for and the engine's source, the device,
-the torch build, its thread count, whether denormal floats are flushed, and the CPU's vector
+bytes, the data's bytes and memory layout, lr, epochs, the engine asked for and the engine's
+source, the device, the torch build, its thread count, whether denormal floats are flushed, and the CPU's vector
 instructions (another SIMD path rounds differently). ``key`` hashes all of them; a change in any
 gives another key. Only nets the fast engine can plan (``lessons._fast.plan``: the lecture's
 layers, no hooks, no frozen or shared weights) have a key: their types say all they compute. A

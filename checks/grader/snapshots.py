@@ -201,9 +201,8 @@ def _cpu_only(request: pytest.FixtureRequest) -> None:
 def figure_snapshot(snapshot, request: pytest.FixtureRequest):
     """``assert figure_snapshot == figure``: the figure matches its PNG snapshot within tolerance."""
     _cpu_only(request)
-    with figure_cache.drawing(
-        request.config, request.node.nodeid
-    ):  # the test's drawing may come from the cache
+    test = request.node.nodeid
+    with figure_cache.drawing(request.config, test):  # its drawings may come from the cache
         yield snapshot.use_extension(request.config.stash[_EXTENSION])
 
 

@@ -19,8 +19,9 @@ from checks.grader.sandbox.processes import Zygote, describe_exit
 from checks.grader.timeouts import timeout_seconds
 
 UNREADABLE = N_("the lesson process sent a reply that cannot be read: {why}")
-# A lesson that kills its box's zygote (kill(-1) in the box) ends every process of the box: the
-# next lesson gets a fresh box (Zygote.spawn), and the same call fails at once from then on.
+# A box whose zygote dies ends every process in it (a lesson's kill(-1) spares the zygote, the
+# box's init; killed from outside, or for memory, it goes): the next lesson's process gets a
+# fresh box (Zygote.spawn), and a call that ends its box twice fails at once from then on.
 BOX_ENDED = N_("the lesson process ended its sandbox (every process in it) while {what}")
 BOX_ENDED_EARLIER = N_("{what} ended its sandbox earlier")
 
@@ -85,9 +86,9 @@ class WorkerClient:
     def request(self, request: dict, buffers: list[bytes], *, what: str):
         """Send one request, return the reply's JSON tree and buffers.
 
-        A request whose box ended under it (its zygote killed: a lesson's kill(-1) in the box,
-        this one's or one that ran before it) is sent once more, to a fresh worker in a fresh
-        box; a call that ends that box too fails, and fails at once from then on."""
+        A request whose box ended under it (its zygote died, during this call or before it) is
+        sent once more, to a fresh worker in a fresh box; a call that ends that box too fails,
+        and fails at once from then on."""
         earlier = self.timed_out.get(what)
         if earlier is not None:
             raise SandboxError(

@@ -282,7 +282,7 @@ class Zygote:
                 if answer.get("id") == self.asked:
                     return answer
         except (BrokenPipeError, ConnectionResetError):
-            pass  # killed between two requests (a lesson's kill(-1) in the box): as below
+            pass  # it died between two requests: as at end-of-file
         self.sock.close()
         self.sock = None
         why = self.died_because()
@@ -312,8 +312,8 @@ class Zygote:
     def spawn(self, lesson: str, fds: list[int]) -> int:
         """Fork a worker for ``lesson`` on the socket ``fds[0]``, its output on ``fds[1:]``.
 
-        A box whose zygote died (a lesson that killed every process it could see, the zygote
-        included) is replaced by a fresh one first, so that the other lessons are still graded.
+        A box whose zygote died (killed from outside the box, or for memory: a lesson's kill(-1)
+        spares it, the box's init) is replaced by a fresh one first, so that the other lessons are still graded.
         Only a box: it starts by fork and exec (bwrap), never by forking this process, which may
         be running threads by now (the fits ahead)."""
         if self.process is not None and self.gone():
